@@ -1,0 +1,40 @@
+package v1alpha1
+
+// Condition types, in the kstatus style.
+const (
+	// ConditionReady is True when the object does what its spec asks.
+	ConditionReady = "Ready"
+	// ConditionReconciling is True while a sync is in progress.
+	ConditionReconciling = "Reconciling"
+	// ConditionStalled is True when the spec cannot work until a person changes it.
+	ConditionStalled = "Stalled"
+	// ConditionPruneBlocked is True when the delete guard held back a prune.
+	ConditionPruneBlocked = "PruneBlocked"
+)
+
+// RemoteCluster condition reasons.
+const (
+	ReasonConnected          = "Connected"
+	ReasonSecretNotFound     = "SecretNotFound"
+	ReasonKeyNotFound        = "KeyNotFound"
+	ReasonInvalidKubeconfig  = "InvalidKubeconfig"
+	ReasonKubeconfigRejected = "KubeconfigRejected"
+	ReasonUnreachable        = "Unreachable"
+	ReasonUnauthorized       = "Unauthorized"
+)
+
+// NamespaceMapping condition reasons.
+const (
+	ReasonSucceeded               = "Succeeded"
+	ReasonPartiallySucceeded      = "PartiallySucceeded"
+	ReasonSyncFailed              = "SyncFailed"
+	ReasonProgressing             = "Progressing"
+	ReasonPaused                  = "Paused"
+	ReasonInvalidSpec             = "InvalidSpec"
+	ReasonClusterNotReady         = "ClusterNotReady"
+	ReasonSourceNamespaceNotFound = "SourceNamespaceNotFound"
+	ReasonWaitingForSchedule      = "WaitingForSchedule"
+	ReasonWaitingForTrigger       = "WaitingForTrigger"
+	ReasonDeleteThreshold         = "DeleteThresholdExceeded"
+	ReasonPruneAllowed            = "PruneAllowed"
+)

@@ -1,0 +1,33 @@
+package v1alpha1
+
+// Labels and annotations dr-syncer reads or writes. They are part of the public contract.
+const (
+	// LabelMapping marks an object in the destination cluster as written by dr-syncer; its value
+	// identifies the NamespaceMapping (see MappingID). Pruning only ever touches objects with it.
+	LabelMapping = "dr-syncer.io/mapping"
+	// LabelIgnore on a source object ("true") keeps it out of every sync.
+	LabelIgnore = "dr-syncer.io/ignore"
+	// LabelScaleOverride on a source workload: "true" keeps the source replica count in DR,
+	// an integer sets that count.
+	LabelScaleOverride = "dr-syncer.io/scale-override"
+
+	// AnnotationSource names the source object of a destination copy: cluster/namespace/name.
+	AnnotationSource = "dr-syncer.io/source"
+	// AnnotationSourceUID is the UID of the source object a destination copy was made from.
+	AnnotationSourceUID = "dr-syncer.io/source-uid"
+	// AnnotationOriginalReplicas records the source replica count of a parked workload.
+	AnnotationOriginalReplicas = "dr-syncer.io/original-replicas"
+	// AnnotationOriginalSuspend records the source spec.suspend of a CronJob parked in DR.
+	AnnotationOriginalSuspend = "dr-syncer.io/original-suspend"
+	// AnnotationOriginalNodeSelector records the source nodeSelector (JSON) of a parked DaemonSet.
+	AnnotationOriginalNodeSelector = "dr-syncer.io/original-node-selector"
+	// AnnotationSyncNow requests a sync: every new value triggers exactly one run.
+	AnnotationSyncNow = "dr-syncer.io/sync-now"
+	// AnnotationAllowPrune with a new value releases one prune that the delete guard blocked.
+	AnnotationAllowPrune = "dr-syncer.io/allow-prune"
+
+	// FieldManager is the one server-side apply field manager dr-syncer writes with.
+	FieldManager = "dr-syncer"
+	// Finalizer guards NamespaceMappings whose deletionPolicy is Delete.
+	Finalizer = "dr-syncer.io/cleanup"
+)

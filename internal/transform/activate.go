@@ -1,0 +1,70 @@
+package transform
+
+import (
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// Activate returns a copy of a DR object with its parked state undone from the recorded
+// annotations (replicas from original-replicas, CronJob suspend from original-suspend,
+// DaemonSet nodeSelector from original-node-selector), and changed=false when nothing to do.
+// The annotation stays, so a second Activate is a no-op. A garbled annotation is an error; a
+// missing one, or a kind that is never parked, means nothing to do.
+func Activate(obj *unstructured.Unstructured) (out *unstructured.Unstructured, changed bool, err error) {
+	if obj == nil {
+		return nil, false, errNilObject
+	}
+	out = obj.DeepCopy()
+	p := parkingFor(groupKind(obj))
+	if p == nil {
+		return out, false, nil
+	}
+	annotations, err := stringMap(out, "metadata", "annotations")
+	if err != nil {
+		return nil, false, err
+	}
+	want, ok := annotations[p.annotation]
+	if !ok {
+		return out, false, nil
+	}
+	before, err := p.read(out)
+	if err != nil {
+		return nil, false, objectError(obj, err)
+	}
+	if err := p.write(out, want); err != nil {
+		return nil, false, objectError(obj, err)
+	}
+	// Compare canonical forms: "03" restores what "3" already is.
+	after, err := p.read(out)
+	if err != nil {
+		return nil, false, objectError(obj, err)
+	}
+	if after == before {
+		return obj.DeepCopy(), false, nil
+	}
+	return out, true, nil
+}
+
+// Park is the reverse for a DR object that is live: records originals, sets replicas 0 / suspend
+// true / parking nodeSelector. An object already parked is left alone, so its annotation keeps
+// the value from before it was parked and a second Park is a no-op.
+func Park(obj *unstructured.Unstructured) (out *unstructured.Unstructured, changed bool, err error) {
+	if obj == nil {
+		return nil, false, errNilObject
+	}
+	out = obj.DeepCopy()
+	p := parkingFor(groupKind(obj))
+	if p == nil {
+		return out, false, nil
+	}
+	live, err := p.read(out)
+	if err != nil {
+		return nil, false, objectError(obj, err)
+	}
+	if live == p.parked {
+		return out, false, nil
+	}
+	if err := p.park(out); err != nil {
+		return nil, false, err
+	}
+	return out, true, nil
+}

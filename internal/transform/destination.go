@@ -1,0 +1,39 @@
+package transform
+
+import (
+	"errors"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+var errNilObject = errors.New("transform: nil object")
+
+// ToDestination returns the desired DR object for a source object. It never mutates obj.
+func ToDestination(obj *unstructured.Unstructured, opts Options) (*unstructured.Unstructured, error) {
+	if obj == nil {
+		return nil, errNilObject
+	}
+	out := obj.DeepCopy()
+	if err := toDestinationMeta(out, opts); err != nil {
+		return nil, err
+	}
+	var err error
+	switch gk := groupKind(out); gk {
+	case gkDeployment, gkStatefulSet:
+		err = scaleWorkload(out, opts.ScaleToZero)
+	case gkCronJob, gkDaemonSet:
+		err = parkingFor(gk).park(out)
+	case gkService:
+		err = serviceToDestination(out)
+	case gkPVC:
+		err = pvcToDestination(out, opts.PVC)
+	case gkServiceAccount:
+		serviceAccountToDestination(out)
+	case gkRoleBinding:
+		err = retargetSubjects(out, opts.SourceNamespace, opts.DestNamespace)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -1,0 +1,41 @@
+// Package transform turns a source object into its disaster-recovery standby image and back.
+// Its functions are pure: they work on copies of *unstructured.Unstructured and do no I/O.
+package transform
+
+import (
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
+)
+
+// Options say how one mapping transforms objects.
+type Options struct {
+	SourceCluster   string // name for the source annotation; "" means the local cluster (write "local")
+	SourceNamespace string
+	DestNamespace   string
+	MappingID       string // value of label drv1.LabelMapping
+	ScaleToZero     bool
+	PVC             drv1.PVCConfig
+}
+
+// LocalCluster names the cluster dr-syncer runs in, in the source annotation.
+const LocalCluster = "local"
+
+// Kinds with special rules. Matching is by group and kind so every served version is covered.
+var (
+	gkDeployment     = schema.GroupKind{Group: "apps", Kind: "Deployment"}
+	gkStatefulSet    = schema.GroupKind{Group: "apps", Kind: "StatefulSet"}
+	gkDaemonSet      = schema.GroupKind{Group: "apps", Kind: "DaemonSet"}
+	gkCronJob        = schema.GroupKind{Group: "batch", Kind: "CronJob"}
+	gkService        = schema.GroupKind{Kind: "Service"}
+	gkPVC            = schema.GroupKind{Kind: "PersistentVolumeClaim"}
+	gkServiceAccount = schema.GroupKind{Kind: "ServiceAccount"}
+	gkSecret         = schema.GroupKind{Kind: "Secret"}
+	gkConfigMap      = schema.GroupKind{Kind: "ConfigMap"}
+	gkRoleBinding    = schema.GroupKind{Group: "rbac.authorization.k8s.io", Kind: "RoleBinding"}
+)
+
+func groupKind(obj *unstructured.Unstructured) schema.GroupKind {
+	return obj.GroupVersionKind().GroupKind()
+}

@@ -1,0 +1,33 @@
+package transform
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// retargetSubjects points RoleBinding subjects of the source namespace at the destination
+// namespace, so a ServiceAccount synced alongside keeps its permissions. Subjects in other
+// namespaces are deliberate cross-namespace grants and stay as they are.
+func retargetSubjects(obj *unstructured.Unstructured, from, to string) error {
+	if from == to {
+		return nil
+	}
+	subjects, found, err := unstructured.NestedSlice(obj.Object, "subjects")
+	if err != nil {
+		return objectError(obj, err)
+	}
+	if !found {
+		return nil
+	}
+	for i, s := range subjects {
+		subject, ok := s.(map[string]any)
+		if !ok {
+			return objectError(obj, fmt.Errorf("subjects[%d] is %T, not an object", i, s))
+		}
+		if ns, _ := subject["namespace"].(string); ns != "" && ns == from {
+			subject["namespace"] = to
+		}
+	}
+	return unstructured.SetNestedSlice(obj.Object, subjects, "subjects")
+}

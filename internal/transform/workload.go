@@ -1,0 +1,168 @@
+package transform
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
+)
+
+// ParkedNodeSelectorKey is the node label a parked DaemonSet selects on. No node carries it, so
+// the DaemonSet exists in DR but runs no pods.
+const ParkedNodeSelectorKey = "dr-syncer.io/parked"
+
+// parking is how one kind is kept from running in DR and brought back at cutover. Values travel
+// in the canonical string form stored in the kind's original-* annotation, so that reading,
+// recording and comparing are one code path for every kind.
+type parking struct {
+	annotation string
+	parked     string
+	read       func(obj *unstructured.Unstructured) (string, error)
+	// write decodes value and sets it; a value that does not decode is an error.
+	write func(obj *unstructured.Unstructured, value string) error
+}
+
+var (
+	replicasPath     = []string{"spec", "replicas"}
+	suspendPath      = []string{"spec", "suspend"}
+	nodeSelectorPath = []string{"spec", "template", "spec", "nodeSelector"}
+)
+
+var replicasParking = &parking{
+	annotation: drv1.AnnotationOriginalReplicas,
+	parked:     "0",
+	read: func(obj *unstructured.Unstructured) (string, error) {
+		n, found, err := unstructured.NestedInt64(obj.Object, replicasPath...)
+		if err != nil {
+			return "", err
+		}
+		if !found {
+			n = 1 // the API server's default
+		}
+		return strconv.FormatInt(n, 10), nil
+	},
+	write: func(obj *unstructured.Unstructured, value string) error {
+		n, err := parseReplicas(value)
+		if err != nil {
+			return fmt.Errorf("annotation %s=%q: %w", drv1.AnnotationOriginalReplicas, value, err)
+		}
+		return unstructured.SetNestedField(obj.Object, n, replicasPath...)
+	},
+}
+
+var suspendParking = &parking{
+	annotation: drv1.AnnotationOriginalSuspend,
+	parked:     "true",
+	read: func(obj *unstructured.Unstructured) (string, error) {
+		b, _, err := unstructured.NestedBool(obj.Object, suspendPath...)
+		return strconv.FormatBool(b), err
+	},
+	write: func(obj *unstructured.Unstructured, value string) error {
+		if value != "true" && value != "false" {
+			return fmt.Errorf("annotation %s=%q: want \"true\" or \"false\"", drv1.AnnotationOriginalSuspend, value)
+		}
+		return unstructured.SetNestedField(obj.Object, value == "true", suspendPath...)
+	},
+}
+
+var nodeSelectorParking = &parking{
+	annotation: drv1.AnnotationOriginalNodeSelector,
+	parked:     `{"` + ParkedNodeSelectorKey + `":"true"}`,
+	read: func(obj *unstructured.Unstructured) (string, error) {
+		sel, _, err := unstructured.NestedNullCoercingStringMap(obj.Object, nodeSelectorPath...)
+		if err != nil {
+			return "", err
+		}
+		if sel == nil {
+			sel = map[string]string{} // "{}", not "null"
+		}
+		b, err := json.Marshal(sel) // sorted keys: equal selectors encode equally
+		return string(b), err
+	},
+	write: func(obj *unstructured.Unstructured, value string) error {
+		var sel map[string]string
+		if err := json.Unmarshal([]byte(value), &sel); err != nil {
+			return fmt.Errorf("annotation %s=%q: %w", drv1.AnnotationOriginalNodeSelector, value, err)
+		}
+		if len(sel) == 0 {
+			unstructured.RemoveNestedField(obj.Object, nodeSelectorPath...)
+			return nil
+		}
+		return unstructured.SetNestedStringMap(obj.Object, sel, nodeSelectorPath...)
+	},
+}
+
+// parkingFor returns how gk is parked, or nil when dr-syncer never parks it.
+func parkingFor(gk schema.GroupKind) *parking {
+	switch gk {
+	case gkDeployment, gkStatefulSet:
+		return replicasParking
+	case gkCronJob:
+		return suspendParking
+	case gkDaemonSet:
+		return nodeSelectorParking
+	}
+	return nil
+}
+
+// park records obj's live value in the annotation and parks it.
+func (p *parking) park(obj *unstructured.Unstructured) error {
+	live, err := p.read(obj)
+	if err != nil {
+		return objectError(obj, err)
+	}
+	if err := setAnnotation(obj, p.annotation, live); err != nil {
+		return err
+	}
+	if err := p.write(obj, p.parked); err != nil {
+		return objectError(obj, err)
+	}
+	return nil
+}
+
+// parseReplicas accepts a decimal replica count that fits spec.replicas (int32).
+func parseReplicas(s string) (int64, error) {
+	n, err := strconv.ParseInt(s, 10, 32)
+	if err != nil || n < 0 {
+		return 0, errors.New("not a replica count >= 0")
+	}
+	return n, nil
+}
+
+// scaleWorkload applies ScaleToZero and the scale-override label to a Deployment or StatefulSet.
+// The source count is recorded whenever DR may run a different count, so cutover can restore it.
+func scaleWorkload(obj *unstructured.Unstructured, scaleToZero bool) error {
+	override, hasOverride := obj.GetLabels()[drv1.LabelScaleOverride]
+	if !hasOverride {
+		if scaleToZero {
+			return replicasParking.park(obj)
+		}
+		return nil
+	}
+	source, err := replicasParking.read(obj)
+	if err != nil {
+		return objectError(obj, err)
+	}
+	target := source
+	if override != "true" {
+		n, err := parseReplicas(override)
+		if err != nil {
+			return objectError(obj, fmt.Errorf("label %s=%q: want \"true\" or a replica count >= 0", drv1.LabelScaleOverride, override))
+		}
+		target = strconv.FormatInt(n, 10)
+	} else if !scaleToZero {
+		return nil // DR runs the source count: nothing to record
+	}
+	if err := setAnnotation(obj, drv1.AnnotationOriginalReplicas, source); err != nil {
+		return err
+	}
+	if err := replicasParking.write(obj, target); err != nil {
+		return objectError(obj, err)
+	}
+	return nil
+}

@@ -1,5 +1,7 @@
 package v1alpha1
 
+import "time"
+
 // Effective values of optional fields. The API server applies the schema defaults; these cover
 // objects built in code (the CLI, tests) where no defaulting ran.
 
@@ -55,4 +57,20 @@ func boolOr(b *bool, def bool) bool {
 		return def
 	}
 	return *b
+}
+
+// ResyncEvery is the Continuous mode full-resync interval, 10m when unset.
+func (s *NamespaceMappingSpec) ResyncEvery() time.Duration {
+	if s.Continuous.ResyncInterval == nil || s.Continuous.ResyncInterval.Duration <= 0 {
+		return 10 * time.Minute
+	}
+	return s.Continuous.ResyncInterval.Duration
+}
+
+// ProbeInterval is the health check interval, 1m when unset.
+func (s *RemoteClusterSpec) ProbeInterval() time.Duration {
+	if s.HealthCheckInterval == nil || s.HealthCheckInterval.Duration <= 0 {
+		return time.Minute
+	}
+	return s.HealthCheckInterval.Duration
 }

@@ -72,7 +72,7 @@ type ContinuousConfig struct {
 	// +kubebuilder:default="10m"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('30s')",message="continuous.resyncInterval must be at least 30s"
-	ResyncInterval metav1.Duration `json:"resyncInterval,omitempty"`
+	ResyncInterval *metav1.Duration `json:"resyncInterval,omitempty"`
 }
 
 // NamespaceConfig controls the destination namespace itself.

@@ -54,7 +54,7 @@ type RemoteClusterSpec struct {
 	// +kubebuilder:default="1m"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('10s')",message="healthCheckInterval must be at least 10s"
-	HealthCheckInterval metav1.Duration `json:"healthCheckInterval,omitempty"`
+	HealthCheckInterval *metav1.Duration `json:"healthCheckInterval,omitempty"`
 }
 
 // RemoteClusterStatus is the observed state of a RemoteCluster.

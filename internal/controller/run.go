@@ -37,6 +37,11 @@ func NewManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
 	if opts.Namespace == "" {
 		return nil, fmt.Errorf("no namespace to serve: set --namespace or $POD_NAMESPACE")
 	}
+	cfg = rest.CopyConfig(cfg)
+	if cfg.QPS == 0 {
+		// client-go's default (5 qps, burst 10) would throttle syncs from the local cluster.
+		cfg.QPS, cfg.Burst = 50, 100
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme: cluster.Scheme,
 		Cache: cache.Options{

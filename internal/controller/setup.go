@@ -1,13 +1,15 @@
 package controller
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"time"
 
-	"context"
-
 	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/dr-syncer/dr-syncer/internal/cluster"
+	"github.com/dr-syncer/dr-syncer/internal/controller/namespacemapping"
 
 	"github.com/dr-syncer/dr-syncer/internal/clustercache"
 	"github.com/dr-syncer/dr-syncer/internal/controller/remotecluster"
@@ -21,6 +23,19 @@ func setup(mgr ctrl.Manager, opts Options) error {
 		Policy:    kubeconfig.Policy{AllowExec: opts.AllowKubeconfigExec, AllowInsecureTLS: opts.AllowInsecureTLS},
 	})
 	if err := remotecluster.Setup(mgr, cc, opts.Namespace); err != nil {
+		return err
+	}
+	local, err := cluster.New("local", mgr.GetConfig())
+	if err != nil {
+		return err
+	}
+	if err := (&namespacemapping.Reconciler{
+		Client:   mgr.GetClient(),
+		Clusters: cc,
+		Local:    local,
+		Recorder: mgr.GetEventRecorder("dr-syncer"),
+		Workers:  opts.ApplyWorkers,
+	}).SetupWithManager(mgr); err != nil {
 		return err
 	}
 	if err := mgr.AddReadyzCheck("informers", func(req *http.Request) error {

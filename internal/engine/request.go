@@ -119,7 +119,7 @@ func (r *Result) record(a Action) {
 		r.Stats.Failed++
 		r.fail(a, a.Reason)
 	}
-	if a.Type != ActionDelete {
+	if a.Type != ActionDelete && a.Name != "" {
 		r.Stats.Total++
 	}
 	if !keepObjects(a) {
@@ -147,4 +147,8 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n-3] + "..."
+}
+
+func transformFor(destNamespace, mappingID string) transform.Options {
+	return transform.Options{DestNamespace: destNamespace, MappingID: mappingID}
 }

@@ -48,7 +48,7 @@ func toDestinationMeta(out *unstructured.Unstructured, opts Options) error {
 	}
 	uid, _, err := unstructured.NestedString(out.Object, "metadata", "uid")
 	if err != nil {
-		return err
+		return objectError(out, err)
 	}
 
 	for _, f := range serverMetadata {
@@ -56,7 +56,7 @@ func toDestinationMeta(out *unstructured.Unstructured, opts Options) error {
 	}
 	delete(out.Object, "status")
 	if err := unstructured.SetNestedField(out.Object, opts.DestNamespace, "metadata", "namespace"); err != nil {
-		return err
+		return objectError(out, err)
 	}
 
 	if labels == nil {
@@ -64,7 +64,7 @@ func toDestinationMeta(out *unstructured.Unstructured, opts Options) error {
 	}
 	labels[drv1.LabelMapping] = opts.MappingID
 	if err := unstructured.SetNestedStringMap(out.Object, labels, "metadata", "labels"); err != nil {
-		return err
+		return objectError(out, err)
 	}
 
 	if annotations == nil {

@@ -7,12 +7,9 @@ import (
 )
 
 // retargetSubjects points RoleBinding subjects of the source namespace at the destination
-// namespace, so a ServiceAccount synced alongside keeps its permissions. Subjects in other
-// namespaces are deliberate cross-namespace grants and stay as they are.
+// namespace, so a ServiceAccount synced alongside keeps its permissions (a no-op when the two
+// are the same). Subjects in other namespaces are deliberate cross-namespace grants and stay.
 func retargetSubjects(obj *unstructured.Unstructured, from, to string) error {
-	if from == to {
-		return nil
-	}
 	subjects, found, err := unstructured.NestedSlice(obj.Object, "subjects")
 	if err != nil {
 		return objectError(obj, err)

@@ -1,0 +1,282 @@
+// Package namespacemapping holds the NamespaceMapping controller: it decides when the sync engine
+// runs for a mapping (schedule, request, spec change) and reports the outcome in status.
+package namespacemapping
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
+	"github.com/dr-syncer/dr-syncer/internal/cluster"
+	"github.com/dr-syncer/dr-syncer/internal/clustercache"
+	"github.com/dr-syncer/dr-syncer/internal/engine"
+	"github.com/dr-syncer/dr-syncer/internal/metrics"
+)
+
+// notConnectedRetry is how long a mapping waits for a cluster that is not connected; the
+// RemoteCluster watch wakes it earlier when the cluster becomes ready.
+const notConnectedRetry = 30 * time.Second
+
+// Reconciler reconciles NamespaceMappings.
+type Reconciler struct {
+	client.Client
+	Clusters *clustercache.Cache
+	// Local is the cluster the controller runs in (an empty spec.sourceCluster).
+	Local    *cluster.Handle
+	Recorder events.EventRecorder
+	Workers  int
+	// Now is the clock; tests may replace it.
+	Now func() time.Time
+
+	applied sync.Map // types.UID -> *engine.AppliedCache, one per mapping
+}
+
+func (r *Reconciler) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+// Reconcile follows one order: get → deferred status patch → deletion → paused → validate →
+// decide → sync → report.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, retErr error) {
+	log := ctrl.LoggerFrom(ctx)
+	m := &drv1.NamespaceMapping{}
+	if err := r.Get(ctx, req.NamespacedName, m); err != nil {
+		if apierrors.IsNotFound(err) {
+			metrics.ForgetMapping(req.String())
+		}
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	base := m.DeepCopy()
+	defer func() {
+		if equalStatus(base, m) {
+			return
+		}
+		if err := r.Status().Patch(ctx, m, client.MergeFrom(base)); err != nil && !apierrors.IsNotFound(err) {
+			retErr = errors.Join(retErr, fmt.Errorf("patching status: %w", err))
+		}
+	}()
+
+	if !m.DeletionTimestamp.IsZero() {
+		return r.finalize(ctx, m)
+	}
+	if err := r.ensureFinalizer(ctx, m); err != nil {
+		return ctrl.Result{}, err
+	}
+	key := req.String()
+	if m.Spec.Paused {
+		markNotReady(m, drv1.PhasePaused, drv1.ReasonPaused, "syncing is paused: set spec.paused to false to resume")
+		m.Status.NextSyncTime = nil
+		m.Status.ObservedGeneration = m.Generation
+		metrics.MappingReady(key, false)
+		return ctrl.Result{}, nil
+	}
+
+	now := r.now()
+	var last *time.Time
+	if m.Status.LastSyncTime != nil && m.Status.ObservedGeneration == m.Generation {
+		last = &m.Status.LastSyncTime.Time
+	}
+	tm, err := computeTiming(&m.Spec, last, now)
+	if err != nil {
+		markStalled(m, err.Error())
+		r.Recorder.Eventf(m, nil, corev1.EventTypeWarning, drv1.ReasonInvalidSpec, "Validate", err.Error())
+		metrics.MappingReady(key, false)
+		return ctrl.Result{}, reconcile.TerminalError(err)
+	}
+	meta.RemoveStatusCondition(&m.Status.Conditions, drv1.ConditionStalled)
+	metrics.ScheduleInterval(key, tm.interval)
+
+	request := m.Annotations[drv1.AnnotationSyncNow]
+	requested := request != "" && request != m.Status.LastHandledSyncRequest
+	if !tm.due && !requested {
+		r.idle(m, tm)
+		return requeueAt(tm.next, now), nil
+	}
+	// Two steps, one status patch each: first say that a sync is running, then run it.
+	if m.Status.Phase != drv1.PhaseSyncing {
+		m.Status.Phase = drv1.PhaseSyncing
+		setCondition(m, drv1.ConditionReconciling, metav1.ConditionTrue, drv1.ReasonProgressing, "sync in progress")
+		return ctrl.Result{RequeueAfter: time.Millisecond}, nil
+	}
+
+	src, dst, err := r.handles(ctx, m)
+	if err != nil {
+		if errors.Is(err, clustercache.ErrNotConnected) {
+			markNotReady(m, drv1.PhasePending, drv1.ReasonClusterNotReady, err.Error())
+			metrics.MappingReady(key, false)
+			return ctrl.Result{RequeueAfter: notConnectedRetry}, nil
+		}
+		return ctrl.Result{}, err
+	}
+	ereq, err := EngineRequest(m, src, dst, r.Workers)
+	if err != nil {
+		markStalled(m, err.Error())
+		return ctrl.Result{}, reconcile.TerminalError(err)
+	}
+	approval := m.Annotations[drv1.AnnotationAllowPrune]
+	ereq.AllowPrune = approval != "" && approval != m.Status.LastHandledPruneApproval
+	ereq.Applied = r.appliedCache(m.UID)
+
+	log.V(1).Info("sync starting", "trigger", trigger(requested, tm.due))
+	result, err := engine.Sync(ctx, ereq)
+	finished := metav1.NewTime(r.now())
+	if requested {
+		m.Status.LastHandledSyncRequest = request
+	}
+	if ereq.AllowPrune {
+		m.Status.LastHandledPruneApproval = approval
+	}
+	m.Status.ObservedGeneration = m.Generation
+	if err != nil {
+		return r.syncFailed(ctx, m, err, finished, tm)
+	}
+	recordResult(m, result, finished)
+	r.report(m, result, finished)
+	m.Status.NextSyncTime = nextTime(tm)
+	return requeueAt(tm.next, r.now()), nil
+}
+
+// idle records a mapping that is waiting for its schedule or a request.
+func (r *Reconciler) idle(m *drv1.NamespaceMapping, tm timing) {
+	m.Status.NextSyncTime = nextTime(tm)
+	if m.Status.Phase == "" || m.Status.Phase == drv1.PhasePaused || m.Status.Phase == drv1.PhaseSyncing {
+		reason, msg := drv1.ReasonWaitingForSchedule, "waiting for the first scheduled sync"
+		if m.Spec.Mode() == drv1.ModeManual {
+			reason, msg = drv1.ReasonWaitingForTrigger, fmt.Sprintf("Manual mode: set annotation %s to a new value to sync", drv1.AnnotationSyncNow)
+		}
+		if m.Status.LastSyncTime == nil {
+			markNotReady(m, drv1.PhasePending, reason, msg)
+		} else {
+			m.Status.Phase = drv1.PhaseSynced
+			meta.RemoveStatusCondition(&m.Status.Conditions, drv1.ConditionReconciling)
+		}
+	}
+}
+
+// syncFailed records a sync that could not run as a whole.
+func (r *Reconciler) syncFailed(ctx context.Context, m *drv1.NamespaceMapping, err error, now metav1.Time, tm timing) (ctrl.Result, error) {
+	reason := drv1.ReasonSyncFailed
+	if engine.IsSourceNamespaceNotFound(err) {
+		reason = drv1.ReasonSourceNamespaceNotFound
+	}
+	m.Status.LastSyncTime = &now
+	markNotReady(m, drv1.PhaseFailed, reason, err.Error())
+	r.Recorder.Eventf(m, nil, corev1.EventTypeWarning, reason, "Sync", "sync failed: %v", err)
+	key := client.ObjectKeyFromObject(m).String()
+	metrics.SyncRun(key, string(m.Spec.Mode()), "error", 0)
+	metrics.MappingReady(key, false)
+	m.Status.NextSyncTime = nextTime(tm)
+	if ctx.Err() != nil {
+		return ctrl.Result{}, ctx.Err()
+	}
+	// The rate limiter backs off; the schedule still applies.
+	return ctrl.Result{}, err
+}
+
+// report emits events and metrics for a finished sync.
+func (r *Reconciler) report(m *drv1.NamespaceMapping, res *engine.Result, now metav1.Time) {
+	key := client.ObjectKeyFromObject(m).String()
+	outcome := "success"
+	if res.Stats.Failed > 0 {
+		outcome = "partial"
+		r.Recorder.Eventf(m, nil, corev1.EventTypeWarning, "SyncFailed", "Sync", "Synced with failures: %s", summary(res))
+	} else {
+		r.Recorder.Eventf(m, nil, corev1.EventTypeNormal, "SyncSucceeded", "Sync", "Synced %s", summary(res))
+		metrics.LastSuccess(key, now.Time)
+	}
+	if res.Stats.Conflicts > 0 {
+		r.Recorder.Eventf(m, nil, corev1.EventTypeWarning, "Conflict", "Sync", "%d destination objects exist and are not managed by this mapping; left untouched (conflictPolicy: Skip)", res.Stats.Conflicts)
+	}
+	if res.PruneBlocked != nil {
+		r.Recorder.Eventf(m, nil, corev1.EventTypeWarning, "PruneBlocked", "Prune", pruneBlockedMessage(m, res.PruneBlocked))
+	}
+	metrics.SyncRun(key, string(m.Spec.Mode()), outcome, res.Duration)
+	metrics.MappingReady(key, res.Stats.Failed == 0)
+	metrics.PruneBlocked(key, res.PruneBlocked != nil)
+	metrics.DriftCorrected(key, res.DriftCorrections)
+	counts := map[[2]string]int{}
+	for _, a := range res.Actions {
+		if a.Name != "" {
+			counts[[2]string{a.GVK.Kind, actionLabel(a.Type)}]++
+		}
+	}
+	for k, n := range counts {
+		metrics.ObjectsApplied(key, k[0], k[1], n)
+	}
+}
+
+// actionLabel maps engine actions to the documented metric values.
+func actionLabel(t engine.ActionType) string {
+	switch t {
+	case engine.ActionCreate:
+		return "created"
+	case engine.ActionUpdate:
+		return "updated"
+	case engine.ActionDelete:
+		return "deleted"
+	case engine.ActionSkip:
+		return "skipped"
+	}
+	return string(t)
+}
+
+// handles returns the source and destination clusters of a mapping.
+func (r *Reconciler) handles(ctx context.Context, m *drv1.NamespaceMapping) (src, dst *cluster.Handle, err error) {
+	src = r.Local
+	if m.Spec.SourceCluster != "" {
+		if src, err = r.Clusters.Get(ctx, m.Spec.SourceCluster); err != nil {
+			return nil, nil, err
+		}
+	}
+	if dst, err = r.Clusters.Get(ctx, m.Spec.DestinationCluster); err != nil {
+		return nil, nil, err
+	}
+	return src, dst, nil
+}
+
+func (r *Reconciler) appliedCache(uid types.UID) *engine.AppliedCache {
+	c, _ := r.applied.LoadOrStore(uid, engine.NewAppliedCache())
+	return c.(*engine.AppliedCache)
+}
+
+func trigger(requested, due bool) string {
+	if requested {
+		return "sync-now"
+	}
+	return "schedule"
+}
+
+func nextTime(tm timing) *metav1.Time {
+	if tm.next.IsZero() {
+		return nil
+	}
+	t := metav1.NewTime(tm.next)
+	return &t
+}
+
+func requeueAt(next, now time.Time) ctrl.Result {
+	if next.IsZero() {
+		return ctrl.Result{}
+	}
+	d := next.Sub(now)
+	if d < time.Second {
+		d = time.Second
+	}
+	return ctrl.Result{RequeueAfter: d}
+}

@@ -1,0 +1,89 @@
+package namespacemapping
+
+import (
+	"context"
+	"maps"
+
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
+)
+
+// indexClusters indexes mappings by every RemoteCluster they name.
+const indexClusters = "spec.clusters"
+
+// SetupWithManager registers the controller. Status writes do not retrigger it: only a new
+// generation, a changed annotation or deletion does; RemoteCluster changes wake the mappings
+// that use the cluster.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	err := mgr.GetFieldIndexer().IndexField(context.Background(), &drv1.NamespaceMapping{}, indexClusters, func(o client.Object) []string {
+		m := o.(*drv1.NamespaceMapping)
+		out := []string{m.Spec.DestinationCluster}
+		if m.Spec.SourceCluster != "" {
+			out = append(out, m.Spec.SourceCluster)
+		}
+		return out
+	})
+	if err != nil {
+		return err
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&drv1.NamespaceMapping{}, builder.WithPredicates(predicate.Or(
+			predicate.GenerationChangedPredicate{}, triggerAnnotationsChanged{}))).
+		Watches(&drv1.RemoteCluster{}, handler.EnqueueRequestsFromMapFunc(r.mappingsForCluster),
+			builder.WithPredicates(readyChanged{})).
+		Complete(r)
+}
+
+func (r *Reconciler) mappingsForCluster(ctx context.Context, o client.Object) []reconcile.Request {
+	list := &drv1.NamespaceMappingList{}
+	if err := r.List(ctx, list, client.InNamespace(o.GetNamespace()), client.MatchingFields{indexClusters: o.GetName()}); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "listing NamespaceMappings for a RemoteCluster")
+		return nil
+	}
+	out := make([]reconcile.Request, 0, len(list.Items))
+	for _, m := range list.Items {
+		out = append(out, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: m.Namespace, Name: m.Name}})
+	}
+	return out
+}
+
+// triggerAnnotationsChanged passes updates that change dr-syncer's request annotations.
+type triggerAnnotationsChanged struct{ predicate.Funcs }
+
+func (triggerAnnotationsChanged) Update(e event.UpdateEvent) bool {
+	if e.ObjectOld == nil || e.ObjectNew == nil {
+		return false
+	}
+	pick := func(o client.Object) map[string]string {
+		a := o.GetAnnotations()
+		return map[string]string{drv1.AnnotationSyncNow: a[drv1.AnnotationSyncNow], drv1.AnnotationAllowPrune: a[drv1.AnnotationAllowPrune]}
+	}
+	return !maps.Equal(pick(e.ObjectOld), pick(e.ObjectNew))
+}
+
+// readyChanged passes RemoteCluster updates that flip its Ready condition.
+type readyChanged struct{ predicate.Funcs }
+
+func (readyChanged) Update(e event.UpdateEvent) bool {
+	ready := func(o client.Object) string {
+		rc, ok := o.(*drv1.RemoteCluster)
+		if !ok {
+			return ""
+		}
+		for _, c := range rc.Status.Conditions {
+			if c.Type == drv1.ConditionReady {
+				return string(c.Status)
+			}
+		}
+		return ""
+	}
+	return ready(e.ObjectOld) != ready(e.ObjectNew)
+}

@@ -1,0 +1,76 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"sync"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+
+	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
+)
+
+// AnnotationDesiredHash on a destination object is the hash of what dr-syncer last applied, so a
+// source change is seen without comparing objects field by field.
+const AnnotationDesiredHash = "dr-syncer.io/desired-hash"
+
+// AppliedCache remembers, per destination object UID, the field set dr-syncer owned after its
+// last apply. A hand edit of an owned field moves that field to another manager, so the live
+// field set differs and the edit is found without any request.
+type AppliedCache struct {
+	m sync.Map // types.UID -> string (hash of our managedFields entry)
+}
+
+// NewAppliedCache returns an empty cache.
+func NewAppliedCache() *AppliedCache { return &AppliedCache{} }
+
+func (c *AppliedCache) get(uid types.UID) (string, bool) {
+	if c == nil {
+		return "", false
+	}
+	v, ok := c.m.Load(uid)
+	if !ok {
+		return "", false
+	}
+	return v.(string), true
+}
+
+func (c *AppliedCache) put(obj *unstructured.Unstructured) {
+	if c == nil || obj == nil {
+		return
+	}
+	if h := ownedFieldsHash(obj); h != "" {
+		c.m.Store(obj.GetUID(), h)
+	}
+}
+
+// Forget drops one object, e.g. after it was deleted.
+func (c *AppliedCache) Forget(uid types.UID) {
+	if c != nil {
+		c.m.Delete(uid)
+	}
+}
+
+// ownedFieldsHash hashes the field set our apply manager owns on obj; "" when it owns none.
+func ownedFieldsHash(obj *unstructured.Unstructured) string {
+	for _, mf := range obj.GetManagedFields() {
+		if mf.Manager == drv1.FieldManager && mf.Operation == metav1.ManagedFieldsOperationApply && mf.Subresource == "" && mf.FieldsV1 != nil {
+			sum := sha256.Sum256(mf.FieldsV1.Raw)
+			return hex.EncodeToString(sum[:12])
+		}
+	}
+	return ""
+}
+
+// desiredHash hashes a desired object (map keys marshal sorted, so it is stable).
+func desiredHash(obj *unstructured.Unstructured) (string, error) {
+	data, err := json.Marshal(obj.Object)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:12]), nil
+}

@@ -1,0 +1,189 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/dr-syncer/dr-syncer/internal/transform"
+)
+
+// DefaultWorkers bounds parallel writes per sync.
+const DefaultWorkers = 16
+
+// listWorkers bounds parallel list calls (per type) on each cluster.
+const listWorkers = 4
+
+// run is the state of one sync.
+type run struct {
+	req        Request
+	destExists bool
+
+	mu  sync.Mutex
+	res *Result
+}
+
+func (r *run) record(a Action) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.res.record(a)
+}
+
+// typeState is what the list stage learned about one type.
+type typeState struct {
+	t Type
+	// selected names the source objects that should exist in the destination (transformed or not).
+	selected map[string]bool
+	desired  []*unstructured.Unstructured
+	live     map[string]*unstructured.Unstructured
+	// listed is false when either side's list failed: nothing of the type may be pruned.
+	listed bool
+}
+
+// Sync runs one full sync of a namespace. It returns an error only when the sync as a whole
+// could not run (source namespace missing, a cluster unreachable, discovery failed); failures of
+// single objects and types are in the result.
+func Sync(ctx context.Context, req Request) (*Result, error) {
+	start := time.Now()
+	if req.Workers <= 0 {
+		req.Workers = DefaultWorkers
+	}
+	r := &run{req: req, res: &Result{}}
+	defer func() { r.res.Duration = time.Since(start) }()
+
+	req.Source.Invalidate()
+	res, err := ResolveTypes(req.Source.Discovery, req.ResourceTypes, req.ExcludeResourceTypes)
+	if err != nil {
+		return r.res, fmt.Errorf("source cluster %s: %w", req.Source.Name, err)
+	}
+	r.res.Unresolved = res.Unresolved
+
+	if r.destExists, err = r.ensureNamespaces(ctx); err != nil {
+		return r.res, err
+	}
+	if req.SyncCRDs {
+		r.syncCRDs(ctx, res.Types)
+	} else {
+		req.Dest.Invalidate()
+	}
+	types := r.servedInDest(res.Types)
+	r.res.Types = len(types)
+
+	states := make([]*typeState, len(types))
+	parallel(ctx, listWorkers, len(types), func(i int) { states[i] = r.list(ctx, types[i]) })
+	if err := ctx.Err(); err != nil {
+		return r.res, err
+	}
+
+	byPhase := make([][]item, numPhases)
+	for _, st := range states {
+		for _, d := range st.desired {
+			p := phase(st.t)
+			byPhase[p] = append(byPhase[p], item{t: st.t, desired: d, live: st.live[d.GetName()]})
+		}
+	}
+	for _, items := range byPhase {
+		parallel(ctx, req.Workers, len(items), func(i int) {
+			it := r.plan(ctx, items[i].t, items[i].desired, items[i].live)
+			switch it.action {
+			case ActionCreate, ActionUpdate:
+				r.record(r.write(ctx, it))
+			default:
+				a := Action{GVK: it.t.GVK, Name: it.desired.GetName(), Type: it.action, Message: it.msg}
+				if it.action == ActionConflict {
+					a.Reason = "Conflict"
+				}
+				if req.KeepObjects {
+					a.Desired, a.Live = it.desired, it.live
+				}
+				r.record(a)
+			}
+		})
+	}
+	if err := ctx.Err(); err != nil {
+		return r.res, err
+	}
+	if req.Prune {
+		r.prune(ctx, states)
+	}
+	return r.res, ctx.Err()
+}
+
+// servedInDest keeps the types the destination serves and reports the others, per type.
+func (r *run) servedInDest(types []Type) []Type {
+	out := types[:0:0]
+	for _, t := range types {
+		if _, err := r.req.Dest.Mapper.RESTMapping(t.GVK.GroupKind(), t.GVK.Version); err != nil {
+			msg := err.Error()
+			if meta.IsNoMatchError(err) {
+				msg = fmt.Sprintf("the destination cluster does not serve %s (%s)", t, t.GVK.GroupVersion())
+			}
+			r.record(Action{GVK: t.GVK, Type: ActionFailed, Reason: "TypeNotServed", Message: msg})
+			continue
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// list reads one type on both sides, then selects and transforms the source objects.
+func (r *run) list(ctx context.Context, t Type) *typeState {
+	st := &typeState{t: t, selected: map[string]bool{}, live: map[string]*unstructured.Unstructured{}}
+	selector := ""
+	if r.req.Selector != nil {
+		selector = r.req.Selector.String()
+	}
+	src, err := listAll(ctx, r.req.Source.Dynamic.Resource(t.GVR).Namespace(r.req.Transform.SourceNamespace), selector)
+	if err != nil {
+		r.record(Action{GVK: t.GVK, Type: ActionFailed, Reason: "ListFailed", Message: fmt.Sprintf("listing %s in the source: %v", t, err)})
+		return st
+	}
+	if r.destExists {
+		dst, err := listAll(ctx, r.resource(t), "")
+		if err != nil {
+			r.record(Action{GVK: t.GVK, Type: ActionFailed, Reason: "ListFailed", Message: fmt.Sprintf("listing %s in the destination: %v", t, err)})
+			return st
+		}
+		for i := range dst {
+			st.live[dst[i].GetName()] = &dst[i]
+		}
+	}
+	st.listed = true
+	for i := range src {
+		obj := &src[i]
+		if reason := transform.SkipReason(obj); reason != "" {
+			r.record(Action{GVK: t.GVK, Name: obj.GetName(), Type: ActionSkip, Reason: "Skipped", Message: reason})
+			continue
+		}
+		st.selected[obj.GetName()] = true
+		d, err := r.desired(obj)
+		if err != nil {
+			r.record(Action{GVK: t.GVK, Name: obj.GetName(), Type: ActionFailed, Reason: "TransformFailed", Message: err.Error()})
+			continue
+		}
+		st.desired = append(st.desired, d)
+	}
+	return st
+}
+
+// desired transforms a source object and stamps the hash of the result on it.
+func (r *run) desired(obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	d, err := transform.ToDestination(obj, r.req.Transform)
+	if err != nil {
+		return nil, err
+	}
+	h, err := desiredHash(d)
+	if err != nil {
+		return nil, err
+	}
+	setAnnotation(d, AnnotationDesiredHash, h)
+	return d, nil
+}
+
+// IsSourceNamespaceNotFound reports a sync that failed because the source namespace is missing.
+func IsSourceNamespaceNotFound(err error) bool { return errors.Is(err, ErrSourceNamespaceNotFound) }

@@ -1,0 +1,109 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
+)
+
+// ErrSourceNamespaceNotFound: the namespace to replicate does not exist in the source cluster.
+var ErrSourceNamespaceNotFound = errors.New("source namespace not found")
+
+// ErrDestNamespaceNotFound: the destination namespace is missing and may not be created.
+var ErrDestNamespaceNotFound = errors.New("destination namespace not found")
+
+var namespaceGVR = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
+
+// Namespace metadata that belongs to the cluster it is in, never copied.
+var namespaceLocalKeys = map[string]bool{
+	corev1.LabelMetadataName:                           true,
+	"kubectl.kubernetes.io/last-applied-configuration": true,
+}
+
+// ensureNamespaces checks the source namespace (never creating anything in the source) and
+// creates or labels the destination namespace. It reports whether the destination exists.
+func (r *run) ensureNamespaces(ctx context.Context) (destExists bool, err error) {
+	src := &corev1.Namespace{}
+	if err := r.req.Source.Client.Get(ctx, client.ObjectKey{Name: r.req.Transform.SourceNamespace}, src); err != nil {
+		if apierrors.IsNotFound(err) {
+			return false, fmt.Errorf("%w: namespace %q does not exist in cluster %s", ErrSourceNamespaceNotFound, r.req.Transform.SourceNamespace, r.req.Source.Name)
+		}
+		return false, fmt.Errorf("reading source namespace %q: %w", r.req.Transform.SourceNamespace, err)
+	}
+	destName := r.req.Transform.DestNamespace
+	live, err := r.req.Dest.Dynamic.Resource(namespaceGVR).Get(ctx, destName, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		live = nil
+		if !r.req.CreateNamespace {
+			return false, fmt.Errorf("%w: namespace %q does not exist in cluster %s and namespaceConfig.createNamespace is false", ErrDestNamespaceNotFound, destName, r.req.Dest.Name)
+		}
+	case err != nil:
+		return false, fmt.Errorf("reading destination namespace %q: %w", destName, err)
+	}
+
+	desired := &unstructured.Unstructured{}
+	desired.SetAPIVersion("v1")
+	desired.SetKind("Namespace")
+	desired.SetName(destName)
+	lbls, anns := map[string]string{}, map[string]string{}
+	if r.req.CopyNamespaceLabels {
+		copyExcept(lbls, src.Labels)
+	}
+	if r.req.CopyNamespaceAnnotations {
+		copyExcept(anns, src.Annotations)
+	}
+	ours := live == nil || live.GetLabels()[drv1.LabelMapping] == r.req.Transform.MappingID
+	if ours {
+		lbls[drv1.LabelMapping] = r.req.Transform.MappingID
+	}
+	if live != nil && containsAll(live.GetLabels(), lbls) && containsAll(live.GetAnnotations(), anns) {
+		return true, nil
+	}
+	if live == nil && r.req.DryRun {
+		r.record(Action{GVK: desired.GroupVersionKind(), Name: destName, Type: ActionCreate})
+		return false, nil
+	}
+	desired.SetLabels(lbls)
+	desired.SetAnnotations(anns)
+	opts := metav1.ApplyOptions{FieldManager: drv1.FieldManager, Force: ours}
+	if r.req.DryRun {
+		opts.DryRun = []string{metav1.DryRunAll}
+	}
+	if _, err := r.req.Dest.Dynamic.Resource(namespaceGVR).Apply(ctx, destName, desired, opts); err != nil {
+		return live != nil, fmt.Errorf("writing destination namespace %q: %w", destName, err)
+	}
+	return true, nil
+}
+
+func copyExcept(dst, src map[string]string) {
+	for k, v := range src {
+		if !namespaceLocalKeys[k] {
+			dst[k] = v
+		}
+	}
+}
+
+func containsAll(have, want map[string]string) bool {
+	return maps.EqualFunc(want, filter(have, want), func(a, b string) bool { return a == b })
+}
+
+func filter(have, keys map[string]string) map[string]string {
+	out := make(map[string]string, len(keys))
+	for k := range keys {
+		if v, ok := have[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
+}

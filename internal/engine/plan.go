@@ -1,0 +1,101 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
+	"github.com/dr-syncer/dr-syncer/internal/transform"
+)
+
+// item is one planned destination write.
+type item struct {
+	t       Type
+	desired *unstructured.Unstructured
+	live    *unstructured.Unstructured
+	action  ActionType
+	drift   bool
+	msg     string
+}
+
+// plan compares a desired object with the live destination object and decides what to do.
+// Unchanged objects cost no request when the applied cache knows them; otherwise one dry-run
+// apply confirms there is nothing to do.
+func (r *run) plan(ctx context.Context, t Type, desired, live *unstructured.Unstructured) item {
+	it := item{t: t, desired: desired, live: live}
+	if live == nil {
+		it.action = ActionCreate
+		return it
+	}
+	if live.GetLabels()[drv1.LabelMapping] != r.req.Transform.MappingID {
+		if r.req.ConflictPolicy != drv1.ConflictAdopt {
+			it.action = ActionConflict
+			owner := live.GetLabels()[drv1.LabelMapping]
+			if owner == "" {
+				it.msg = "exists in the destination and was not created by dr-syncer; set conflictPolicy: Adopt to take it over"
+			} else {
+				it.msg = fmt.Sprintf("exists in the destination and belongs to mapping %q; set conflictPolicy: Adopt to take it over", owner)
+			}
+			return it
+		}
+		it.action = ActionUpdate
+		it.msg = "adopted"
+		return it
+	}
+	if isPVC(t) {
+		reconciled, err := transform.ReconcilePVC(desired, live)
+		if err != nil {
+			it.action, it.msg = ActionFailed, err.Error()
+			return it
+		}
+		// Keep the hash of the source-derived object: only a source change should count.
+		setAnnotation(reconciled, AnnotationDesiredHash, desired.GetAnnotations()[AnnotationDesiredHash])
+		it.desired = reconciled
+	}
+	if live.GetAnnotations()[AnnotationDesiredHash] != desired.GetAnnotations()[AnnotationDesiredHash] {
+		it.action = ActionUpdate
+		return it
+	}
+	if owned, ok := r.req.Applied.get(live.GetUID()); ok {
+		if owned == ownedFieldsHash(live) {
+			it.action = ActionUnchanged
+		} else {
+			it.action, it.drift = ActionUpdate, true
+		}
+		return it
+	}
+	// Not applied by this process yet (e.g. after a restart): ask the server what an apply would do.
+	out, err := r.apply(ctx, t, it.desired, true)
+	if err != nil {
+		it.action, it.msg = ActionUpdate, ""
+		return it
+	}
+	if ownedFieldsHash(out) == ownedFieldsHash(live) && sameContent(out, live) {
+		it.action = ActionUnchanged
+		r.req.Applied.put(live)
+		return it
+	}
+	it.action, it.drift = ActionUpdate, true
+	if r.req.DryRun {
+		it.desired = out
+	}
+	return it
+}
+
+// sameContent compares two versions of one object, ignoring what every write changes.
+func sameContent(a, b *unstructured.Unstructured) bool {
+	strip := func(u *unstructured.Unstructured) map[string]any {
+		c := u.DeepCopy()
+		unstructured.RemoveNestedField(c.Object, "metadata", "resourceVersion")
+		unstructured.RemoveNestedField(c.Object, "metadata", "managedFields")
+		unstructured.RemoveNestedField(c.Object, "metadata", "generation")
+		unstructured.RemoveNestedField(c.Object, "status")
+		return c.Object
+	}
+	return equality.Semantic.DeepEqual(strip(a), strip(b))
+}
+
+func isPVC(t Type) bool { return t.GVR.Group == "" && t.GVR.Resource == "persistentvolumeclaims" }

@@ -1,0 +1,53 @@
+package transform
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestSkipReason(t *testing.T) {
+	cases := []struct {
+		name string
+		in   string
+		want string // substring of the reason; "" means the object is synced
+	}{
+		{"ignore label", `{apiVersion: v1, kind: ConfigMap, metadata: {name: a, labels: {dr-syncer.io/ignore: "true"}}}`, "ignored"},
+		{"ignore label other value", `{apiVersion: v1, kind: ConfigMap, metadata: {name: a, labels: {dr-syncer.io/ignore: "yes"}}}`, ""},
+		{"controller owner", `
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+	name: web-123
+	ownerReferences:
+	- {apiVersion: apps/v1, kind: Deployment, name: web, uid: u1, controller: true}
+`, "owned by controller Deployment/web"},
+		{"non-controller owner", `
+apiVersion: v1
+kind: ConfigMap
+metadata:
+	name: a
+	ownerReferences:
+	- {apiVersion: v1, kind: Secret, name: s, uid: u1, controller: false}
+	- {apiVersion: v1, kind: Secret, name: t, uid: u2}
+`, ""},
+		{"service account token secret", `{apiVersion: v1, kind: Secret, metadata: {name: a}, type: kubernetes.io/service-account-token}`, "token"},
+		{"opaque secret", `{apiVersion: v1, kind: Secret, metadata: {name: a}, type: Opaque}`, ""},
+		{"token type on a custom Secret kind", `{apiVersion: example.com/v1, kind: Secret, metadata: {name: a}, type: kubernetes.io/service-account-token}`, ""},
+		{"root CA configmap", `{apiVersion: v1, kind: ConfigMap, metadata: {name: kube-root-ca.crt}}`, "root CA"},
+		{"other configmap", `{apiVersion: v1, kind: ConfigMap, metadata: {name: kube-root-ca}}`, ""},
+		{"default service account", `{apiVersion: v1, kind: ServiceAccount, metadata: {name: default}}`, "default service account"},
+		{"other service account", `{apiVersion: v1, kind: ServiceAccount, metadata: {name: app}}`, ""},
+		{"deployment named default", `{apiVersion: apps/v1, kind: Deployment, metadata: {name: default}}`, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := SkipReason(parse(t, tc.in))
+			if tc.want == "" && got != "" {
+				t.Errorf("SkipReason = %q, want the object synced", got)
+			}
+			if tc.want != "" && !strings.Contains(got, tc.want) {
+				t.Errorf("SkipReason = %q, want a reason containing %q", got, tc.want)
+			}
+		})
+	}
+}

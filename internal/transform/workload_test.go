@@ -1,0 +1,116 @@
+package transform
+
+import (
+	"testing"
+)
+
+func TestToDestinationWorkloads(t *testing.T) {
+	keep := testOpts
+	keep.ScaleToZero = false
+
+	runDestinationCases(t, []destinationCase{{
+		name: "deployment scaled to zero, source count recorded",
+		in:   `{apiVersion: apps/v1, kind: Deployment, metadata: {name: web}, spec: {replicas: 3}}`,
+		want: `{apiVersion: apps/v1, kind: Deployment, metadata: {name: web, annotations: {dr-syncer.io/original-replicas: "3"}}, spec: {replicas: 0}}`,
+	}, {
+		name: "missing replicas recorded as the default 1",
+		in:   `{apiVersion: apps/v1, kind: Deployment, metadata: {name: web}, spec: {}}`,
+		want: `{apiVersion: apps/v1, kind: Deployment, metadata: {name: web, annotations: {dr-syncer.io/original-replicas: "1"}}, spec: {replicas: 0}}`,
+	}, {
+		name: "statefulset scaled to zero",
+		in:   `{apiVersion: apps/v1, kind: StatefulSet, metadata: {name: db}, spec: {replicas: 5, serviceName: db}}`,
+		want: `{apiVersion: apps/v1, kind: StatefulSet, metadata: {name: db, annotations: {dr-syncer.io/original-replicas: "5"}}, spec: {replicas: 0, serviceName: db}}`,
+	}, {
+		name: "override true keeps the source count and still records it",
+		in:   `{apiVersion: apps/v1, kind: Deployment, metadata: {name: web, labels: {dr-syncer.io/scale-override: "true"}}, spec: {replicas: 3}}`,
+		want: `{apiVersion: apps/v1, kind: Deployment, metadata: {name: web, labels: {dr-syncer.io/scale-override: "true"}, annotations: {dr-syncer.io/original-replicas: "3"}}, spec: {replicas: 3}}`,
+	}, {
+		name: "integer override sets the count",
+		in:   `{apiVersion: apps/v1, kind: StatefulSet, metadata: {name: db, labels: {dr-syncer.io/scale-override: "1"}}, spec: {replicas: 3}}`,
+		want: `{apiVersion: apps/v1, kind: StatefulSet, metadata: {name: db, labels: {dr-syncer.io/scale-override: "1"}, annotations: {dr-syncer.io/original-replicas: "3"}}, spec: {replicas: 1}}`,
+	}, {
+		name: "override 0 is a valid count",
+		in:   `{apiVersion: apps/v1, kind: Deployment, metadata: {name: web, labels: {dr-syncer.io/scale-override: "0"}}, spec: {replicas: 3}}`,
+		want: `{apiVersion: apps/v1, kind: Deployment, metadata: {name: web, labels: {dr-syncer.io/scale-override: "0"}, annotations: {dr-syncer.io/original-replicas: "3"}}, spec: {replicas: 0}}`,
+	}, {
+		name:    "override abc is an error naming label and value",
+		in:      `{apiVersion: apps/v1, kind: Deployment, metadata: {name: web, labels: {dr-syncer.io/scale-override: abc}}, spec: {replicas: 3}}`,
+		wantErr: `label dr-syncer.io/scale-override="abc"`,
+	}, {
+		name:    "negative override is an error",
+		in:      `{apiVersion: apps/v1, kind: Deployment, metadata: {name: web, labels: {dr-syncer.io/scale-override: "-1"}}, spec: {replicas: 3}}`,
+		wantErr: `"-1"`,
+	}, {
+		name:    "override beyond int32 is an error",
+		in:      `{apiVersion: apps/v1, kind: Deployment, metadata: {name: web, labels: {dr-syncer.io/scale-override: "3000000000"}}, spec: {replicas: 3}}`,
+		wantErr: `"3000000000"`,
+	}, {
+		name:    "override abc is an error without ScaleToZero too",
+		opts:    &keep,
+		in:      `{apiVersion: apps/v1, kind: Deployment, metadata: {name: web, labels: {dr-syncer.io/scale-override: abc}}, spec: {replicas: 3}}`,
+		wantErr: "scale-override",
+	}, {
+		name:    "replicas of the wrong type is an error",
+		in:      `{apiVersion: apps/v1, kind: Deployment, metadata: {name: web}, spec: {replicas: "3"}}`,
+		wantErr: "replicas",
+	}, {
+		name: "without ScaleToZero the source count stays",
+		opts: &keep,
+		in:   `{apiVersion: apps/v1, kind: Deployment, metadata: {name: web}, spec: {replicas: 3}}`,
+		want: `{apiVersion: apps/v1, kind: Deployment, metadata: {name: web}, spec: {replicas: 3}}`,
+	}, {
+		name: "without ScaleToZero override true changes nothing",
+		opts: &keep,
+		in:   `{apiVersion: apps/v1, kind: Deployment, metadata: {name: web, labels: {dr-syncer.io/scale-override: "true"}}, spec: {replicas: 3}}`,
+		want: `{apiVersion: apps/v1, kind: Deployment, metadata: {name: web, labels: {dr-syncer.io/scale-override: "true"}}, spec: {replicas: 3}}`,
+	}, {
+		name: "without ScaleToZero an integer override is honoured and the source count recorded",
+		opts: &keep,
+		in:   `{apiVersion: apps/v1, kind: Deployment, metadata: {name: web, labels: {dr-syncer.io/scale-override: "2"}}, spec: {replicas: 3}}`,
+		want: `{apiVersion: apps/v1, kind: Deployment, metadata: {name: web, labels: {dr-syncer.io/scale-override: "2"}, annotations: {dr-syncer.io/original-replicas: "3"}}, spec: {replicas: 2}}`,
+	}, {
+		name: "scale-override means nothing on other kinds",
+		in:   `{apiVersion: v1, kind: ConfigMap, metadata: {name: c, labels: {dr-syncer.io/scale-override: abc}}, data: {replicas: "3"}}`,
+		want: `{apiVersion: v1, kind: ConfigMap, metadata: {name: c, labels: {dr-syncer.io/scale-override: abc}}, data: {replicas: "3"}}`,
+	}, {
+		name: "a Deployment kind of another group is not scaled",
+		in:   `{apiVersion: example.com/v1, kind: Deployment, metadata: {name: web}, spec: {replicas: 3}}`,
+		want: `{apiVersion: example.com/v1, kind: Deployment, metadata: {name: web}, spec: {replicas: 3}}`,
+	}, {
+		name: "cronjob without suspend is suspended, false recorded",
+		in:   `{apiVersion: batch/v1, kind: CronJob, metadata: {name: nightly}, spec: {schedule: "@daily"}}`,
+		want: `{apiVersion: batch/v1, kind: CronJob, metadata: {name: nightly, annotations: {dr-syncer.io/original-suspend: "false"}}, spec: {schedule: "@daily", suspend: true}}`,
+	}, {
+		name: "suspended cronjob records true",
+		in:   `{apiVersion: batch/v1, kind: CronJob, metadata: {name: nightly}, spec: {schedule: "@daily", suspend: true}}`,
+		want: `{apiVersion: batch/v1, kind: CronJob, metadata: {name: nightly, annotations: {dr-syncer.io/original-suspend: "true"}}, spec: {schedule: "@daily", suspend: true}}`,
+	}, {
+		name: "cronjob is suspended even without ScaleToZero",
+		opts: &keep,
+		in:   `{apiVersion: batch/v1, kind: CronJob, metadata: {name: nightly}, spec: {suspend: false}}`,
+		want: `{apiVersion: batch/v1, kind: CronJob, metadata: {name: nightly, annotations: {dr-syncer.io/original-suspend: "false"}}, spec: {suspend: true}}`,
+	}, {
+		name: "daemonset without nodeSelector records {} and is parked",
+		in:   `{apiVersion: apps/v1, kind: DaemonSet, metadata: {name: agent}, spec: {template: {spec: {containers: []}}}}`,
+		want: `
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, annotations: {dr-syncer.io/original-node-selector: "{}"}}
+spec: {template: {spec: {containers: [], nodeSelector: {dr-syncer.io/parked: "true"}}}}
+`,
+	}, {
+		name: "daemonset nodeSelector is recorded as sorted compact JSON and replaced",
+		in: `
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec: {template: {spec: {nodeSelector: {zone: a, kubernetes.io/os: linux}}}}
+`,
+		want: `
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, annotations: {dr-syncer.io/original-node-selector: '{"kubernetes.io/os":"linux","zone":"a"}'}}
+spec: {template: {spec: {nodeSelector: {dr-syncer.io/parked: "true"}}}}
+`,
+	}})
+}

@@ -32,7 +32,7 @@ func TestSchemaRejectsBadValues(t *testing.T) {
 		{`extraArgs: "--allow-insecure-tls"`, "extraArgs"},
 		{`extraEnv: [{value: x}]`, "extraEnv"},
 		{`nodeSelector: {disk: 1}`, "nodeSelector"},
-		{`tolerations: {key: x}`, "tolerations"},
+		{`tolerations: [infra]`, "tolerations"},
 		{`podDisruptionBudget: {minAvailable: half}`, "minAvailable"},
 		{`crds: {enabled: true, keep: true, install: true}`, "install"},
 		{`rbac: {sourceReadRules: [{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}]}`, "sourceReadRules"},

@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -257,7 +258,7 @@ func TestRemoteClusterSecretCreatedLater(t *testing.T) {
 	t.Parallel()
 	name := uniqueName("late-secret")
 	createRemoteCluster(t, controllerNamespace, name, name, func(rc *drv1.RemoteCluster) {
-		rc.Spec.HealthCheckInterval = metav1.Duration{Duration: 10 * time.Minute}
+		rc.Spec.HealthCheckInterval = &metav1.Duration{Duration: 10 * time.Minute}
 	})
 	eventuallyReady(t, name, metav1.ConditionFalse, drv1.ReasonSecretNotFound)
 	createSecret(t, controllerNamespace, name, map[string][]byte{"kubeconfig": planeB.Kubeconfig})
@@ -273,7 +274,7 @@ func TestRemoteClusterCredentialRotation(t *testing.T) {
 	secret := createSecret(t, controllerNamespace, name, map[string][]byte{"kubeconfig": planeB.Kubeconfig})
 	interval := 10 * time.Second
 	createRemoteCluster(t, controllerNamespace, name, name, func(rc *drv1.RemoteCluster) {
-		rc.Spec.HealthCheckInterval = metav1.Duration{Duration: interval}
+		rc.Spec.HealthCheckInterval = &metav1.Duration{Duration: interval}
 	})
 	rc := eventuallyReady(t, name, metav1.ConditionTrue, drv1.ReasonConnected)
 	g := NewWithT(t)
@@ -308,13 +309,17 @@ func TestRemoteClusterEventsOnTransitionsOnly(t *testing.T) {
 		Should(Equal([]string{drv1.ReasonConnected}))
 
 	// Touching the Secret triggers another probe; Ready stays the same, so no new event.
+	// lastProbeTime has a resolution of one second: touch until it moves.
 	first := rc.Status.LastProbeTime
-	secret.Annotations = map[string]string{"touched": "yes"}
-	g.Expect(k8s.Update(context.Background(), secret)).To(Succeed())
+	touches := 0
 	g.Eventually(func(g Gomega) {
+		touches++
+		g.Expect(k8s.Get(context.Background(), client.ObjectKeyFromObject(secret), secret)).To(Succeed())
+		secret.Annotations = map[string]string{"touched": fmt.Sprint(touches)}
+		g.Expect(k8s.Update(context.Background(), secret)).To(Succeed())
 		g.Expect(k8s.Get(context.Background(), client.ObjectKeyFromObject(rc), rc)).To(Succeed())
 		g.Expect(rc.Status.LastProbeTime.Equal(first)).To(BeFalse())
-	}).WithTimeout(waitTimeout).WithPolling(poll).Should(Succeed())
+	}).WithTimeout(waitTimeout).WithPolling(time.Second).Should(Succeed())
 	g.Consistently(func() []string { return eventReasons(t, name) }).WithTimeout(2 * time.Second).WithPolling(200 * time.Millisecond).
 		Should(Equal([]string{drv1.ReasonConnected}))
 }

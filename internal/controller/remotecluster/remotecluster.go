@@ -35,9 +35,6 @@ import (
 // SecretNameField indexes RemoteClusters by spec.kubeconfigSecretRef.name.
 const SecretNameField = "spec.kubeconfigSecretRef.name"
 
-// defaultInterval applies when a RemoteCluster built in code has no healthCheckInterval.
-const defaultInterval = time.Minute
-
 // Setup registers the RemoteCluster reconciler for the RemoteClusters in namespace.
 func Setup(mgr ctrl.Manager, cc *clustercache.Cache, namespace string) error {
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &drv1.RemoteCluster{}, SecretNameField,
@@ -128,10 +125,6 @@ func (r *reconciler) Reconcile(ctx context.Context, req reconcile.Request) (res 
 		}
 	}()
 
-	interval := rc.Spec.ProbeInterval()
-	if interval <= 0 {
-		interval = defaultInterval
-	}
 	out, err := r.check(ctx, rc)
 	if err != nil {
 		// Our own API server failed us: back off through the rate limiter.
@@ -140,7 +133,7 @@ func (r *reconciler) Reconcile(ctx context.Context, req reconcile.Request) (res 
 	r.setStatus(rc, out)
 	metrics.RemoteClusterReady(rc.Name, out.reason == drv1.ReasonConnected)
 	log.V(1).Info("probed remote cluster", "reason", out.reason, "version", out.version)
-	return reconcile.Result{RequeueAfter: interval}, nil
+	return reconcile.Result{RequeueAfter: rc.Spec.ProbeInterval()}, nil
 }
 
 func (r *reconciler) forget(name string) {

@@ -155,7 +155,7 @@ func (e *entry) notConnected(name string) *NotConnectedError {
 func (c *Cache) Connect(_ context.Context, rc *drv1.RemoteCluster, data []byte) (*cluster.Handle, error) {
 	c.startup.observe(rc.Name)
 	hash := inputsHash(data, rc.Spec.Context, rc.Spec.QPS, rc.Spec.Burst)
-	secret := rc.Spec.KubeconfigSecretRef.Name
+	secret := secretName(rc)
 	interval := rc.Spec.ProbeInterval()
 
 	c.mu.Lock()
@@ -173,9 +173,6 @@ func (c *Cache) Connect(_ context.Context, rc *drv1.RemoteCluster, data []byte) 
 			reason = drv1.ReasonKubeconfigRejected
 		}
 		msg := fmt.Sprintf("kubeconfig in Secret %s: %s", secret, err.Error())
-		if reason == drv1.ReasonKubeconfigRejected {
-			msg += "; fix the Secret"
-		}
 		e := &entry{secret: secret, interval: interval, reason: reason, message: msg, err: err, updated: time.Now()}
 		c.replace(rc.Name, e)
 		return nil, e.notConnected(rc.Name)
@@ -300,7 +297,7 @@ func probedPath(err error) string {
 // Secret or key is missing) and drops its handle.
 func (c *Cache) SetNotConnected(rc *drv1.RemoteCluster, reason, message string) {
 	c.startup.observe(rc.Name)
-	c.replace(rc.Name, &entry{secret: rc.Spec.KubeconfigSecretRef.Name, interval: rc.Spec.ProbeInterval(),
+	c.replace(rc.Name, &entry{secret: secretName(rc), interval: rc.Spec.ProbeInterval(),
 		reason: reason, message: message, updated: time.Now()})
 }
 
@@ -384,6 +381,15 @@ func (s *startupState) check(ctx context.Context, r client.Reader, namespace str
 		names = append(names[:10], "...")
 	}
 	return fmt.Errorf("%d RemoteClusters not reconciled yet: %s", len(s.pending), strings.Join(names, ", "))
+}
+
+// secretName names rc's kubeconfig Secret and key for messages.
+func secretName(rc *drv1.RemoteCluster) string {
+	ref := rc.Spec.KubeconfigSecretRef
+	if ref.Key == "" {
+		return rc.Namespace + "/" + ref.Name
+	}
+	return fmt.Sprintf("%s/%s (key %s)", rc.Namespace, ref.Name, ref.Key)
 }
 
 func inputsHash(data []byte, context string, qps, burst int32) [sha256.Size]byte {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -165,4 +166,14 @@ func values(t *testing.T, y string) map[string]any {
 		t.Fatalf("test values: %v", err)
 	}
 	return v
+}
+
+// defaultValues returns the chart's values.yaml.
+func defaultValues(t *testing.T) map[string]any {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(chartDir, "values.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return values(t, string(raw))
 }

@@ -7,8 +7,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-
-	"sigs.k8s.io/yaml"
 )
 
 func TestSchemaRejectsBadValues(t *testing.T) {
@@ -72,15 +70,8 @@ func TestSchemaAcceptsGoodValues(t *testing.T) {
 // TestSchemaTypesEveryValue walks values.yaml and checks that the schema declares every key with a
 // type, down to the chart's own objects (Kubernetes objects such as resources stay open).
 func TestSchemaTypesEveryValue(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join(chartDir, "values.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defaults := map[string]any{}
-	if err := yaml.Unmarshal(raw, &defaults); err != nil {
-		t.Fatal(err)
-	}
-	raw, err = os.ReadFile(filepath.Join(chartDir, "values.schema.json"))
+	defaults := defaultValues(t)
+	raw, err := os.ReadFile(filepath.Join(chartDir, "values.schema.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

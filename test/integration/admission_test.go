@@ -175,4 +175,3 @@ func TestAdmissionDefaults(t *testing.T) {
 	set("healthCheckInterval", "10s")(rcEdges)
 	g.Expect(k8s.Create(ctx, object("RemoteCluster", rcEdges))).To(Succeed())
 }
-

@@ -149,7 +149,7 @@ func TestRemoteClusterConnected(t *testing.T) {
 	g.Expect(rc.Status.ObservedGeneration).To(Equal(rc.Generation))
 	g.Expect(meta.FindStatusCondition(rc.Status.Conditions, drv1.ConditionStalled)).To(BeNil())
 	ready := meta.FindStatusCondition(rc.Status.Conditions, drv1.ConditionReady)
-	g.Expect(ready.Message).To(ContainSubstring(serverOf(t, planeB)))
+	g.Expect(ready.Message).To(ContainSubstring("Connected to " + serverOf(t, planeB) + " "))
 	assertNoCredentials(t, ready.Message)
 
 	g.Eventually(func() []float64 {
@@ -225,6 +225,7 @@ func TestRemoteClusterNotReady(t *testing.T) {
 			rc := eventuallyReady(t, name, metav1.ConditionFalse, tt.reason)
 			ready := meta.FindStatusCondition(rc.Status.Conditions, drv1.ConditionReady)
 			g := NewWithT(t)
+			t.Logf("Ready=False %s: %s", ready.Reason, ready.Message)
 			g.Expect(ready.Message).To(ContainSubstring(tt.message))
 			assertNoCredentials(t, ready.Message)
 			g.Expect(rc.Status.ServerVersion).To(BeEmpty())
@@ -278,7 +279,7 @@ func TestRemoteClusterCredentialRotation(t *testing.T) {
 	})
 	rc := eventuallyReady(t, name, metav1.ConditionTrue, drv1.ReasonConnected)
 	g := NewWithT(t)
-	g.Expect(meta.FindStatusCondition(rc.Status.Conditions, drv1.ConditionReady).Message).To(ContainSubstring(serverOf(t, planeB)))
+	g.Expect(meta.FindStatusCondition(rc.Status.Conditions, drv1.ConditionReady).Message).To(ContainSubstring("Connected to " + serverOf(t, planeB) + " "))
 
 	secret.Data = map[string][]byte{"kubeconfig": planeA.Kubeconfig}
 	g.Expect(k8s.Update(context.Background(), secret)).To(Succeed())
@@ -286,7 +287,7 @@ func TestRemoteClusterCredentialRotation(t *testing.T) {
 		g.Expect(k8s.Get(context.Background(), client.ObjectKeyFromObject(rc), rc)).To(Succeed())
 		ready := meta.FindStatusCondition(rc.Status.Conditions, drv1.ConditionReady)
 		g.Expect(ready.Status).To(Equal(metav1.ConditionTrue))
-		g.Expect(ready.Message).To(ContainSubstring(serverOf(t, planeA)))
+		g.Expect(ready.Message).To(ContainSubstring("Connected to " + serverOf(t, planeA) + " "))
 	}).WithTimeout(interval).WithPolling(poll).Should(Succeed())
 
 	// Broken credentials are noticed just as fast, and reported as a transition.

@@ -10,6 +10,7 @@ import (
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -123,4 +124,47 @@ func failedNames(m *drv1.NamespaceMapping) string {
 		fmt.Fprintf(&b, "%s/%s:%s(%s) ", f.Kind, f.Name, f.Reason, f.Message)
 	}
 	return b.String()
+}
+
+// updateMapping changes a mapping's metadata or spec, retrying on write conflicts with the
+// controller's own writes.
+func updateMapping(g Gomega, name string, mutate func(*drv1.NamespaceMapping)) {
+	g.Eventually(func(g Gomega) {
+		m := &drv1.NamespaceMapping{}
+		g.Expect(prod.Client.Get(context.Background(), client.ObjectKey{Namespace: controllerNS, Name: name}, m)).To(Succeed())
+		mutate(m)
+		g.Expect(prod.Client.Update(context.Background(), m)).To(Succeed())
+	}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
+}
+
+// mappingEvents returns the events.k8s.io Events with reason recorded about a mapping.
+func mappingEvents(g Gomega, name, reason string) []eventsv1.Event {
+	list := &eventsv1.EventList{}
+	g.Expect(prod.Client.List(context.Background(), list, client.InNamespace(controllerNS))).To(Succeed())
+	var out []eventsv1.Event
+	for _, e := range list.Items {
+		if e.Regarding.Kind == "NamespaceMapping" && e.Regarding.Name == name && e.Reason == reason {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// failure finds the failedResources entry of one kind and name ("" for a whole type).
+func failure(m *drv1.NamespaceMapping, kind, name string) *drv1.FailedResource {
+	for i, f := range m.Status.FailedResources {
+		if f.Kind == kind && f.Name == name {
+			return &m.Status.FailedResources[i]
+		}
+	}
+	return nil
+}
+
+// deleteMapping deletes a mapping and waits until it is gone.
+func deleteMapping(g Gomega, name string) {
+	m := &drv1.NamespaceMapping{ObjectMeta: metav1.ObjectMeta{Namespace: controllerNS, Name: name}}
+	g.Expect(client.IgnoreNotFound(prod.Client.Delete(context.Background(), m))).To(Succeed())
+	g.Eventually(func() bool {
+		return apierrors.IsNotFound(prod.Client.Get(context.Background(), client.ObjectKeyFromObject(m), m))
+	}).WithTimeout(timeout).WithPolling(interval).Should(BeTrue(), "mapping %s still exists", name)
 }

@@ -27,12 +27,13 @@ testbin: ## Build the pinned kube-apiserver, etcd and kubectl (first time: 8-10 
 generate: ## Regenerate deepcopy code and CRDs from api/.
 	$(GO) tool controller-gen object:headerFile=hack/boilerplate.go.txt paths=./api/...
 	$(GO) tool controller-gen crd paths=./api/... output:crd:artifacts:config=config/crd/bases
+	./hack/sync-chart-crds.sh
 
 .PHONY: verify-generate
 verify-generate: generate ## Fail when generated files are stale.
-	@if [ -n "$$(git status --porcelain -- api config/crd)" ]; then \
+	@if [ -n "$$(git status --porcelain -- api config/crd charts/dr-syncer/templates/crds)" ]; then \
 		echo "generated files are stale: run 'make generate' and commit the result"; \
-		git status --porcelain -- api config/crd; git --no-pager diff --stat -- api config/crd; exit 1; fi
+		git status --porcelain -- api config/crd charts/dr-syncer/templates/crds; git --no-pager diff --stat -- api config/crd charts/dr-syncer/templates/crds; exit 1; fi
 
 .PHONY: vet
 vet:

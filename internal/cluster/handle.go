@@ -10,6 +10,7 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -26,6 +27,8 @@ type Handle struct {
 	Client client.Client
 	// Dynamic serves unstructured reads and writes of any type.
 	Dynamic dynamic.Interface
+	// Metadata serves metadata-only reads and watches (small informer caches).
+	Metadata metadata.Interface
 	// Discovery is memory-cached; call Invalidate to see newly installed types.
 	Discovery discovery.CachedDiscoveryInterface
 	// Mapper resolves kinds to resources through Discovery.
@@ -51,11 +54,15 @@ func New(name string, cfg *rest.Config) (*Handle, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s: dynamic client: %w", name, err)
 	}
+	md, err := metadata.NewForConfigAndClient(cfg, httpClient)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: metadata client: %w", name, err)
+	}
 	c, err := client.New(cfg, client.Options{HTTPClient: httpClient, Mapper: mapper, Scheme: Scheme})
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s: client: %w", name, err)
 	}
-	return &Handle{Name: name, Config: cfg, Client: c, Dynamic: dyn, Discovery: cached, Mapper: mapper, HTTPClient: httpClient}, nil
+	return &Handle{Name: name, Config: cfg, Client: c, Dynamic: dyn, Metadata: md, Discovery: cached, Mapper: mapper, HTTPClient: httpClient}, nil
 }
 
 // Invalidate drops cached discovery, so types installed since are seen.

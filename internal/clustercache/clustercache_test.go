@@ -182,7 +182,7 @@ func TestConnectRefusesKubeconfig(t *testing.T) {
 	ctx := context.Background()
 	rc := remoteCluster("exec")
 	data := kubeconfigWith(t, func(_ *clientcmdapi.Cluster, u *clientcmdapi.AuthInfo) {
-		u.Exec = &clientcmdapi.ExecConfig{Command: "true", APIVersion: "client.authentication.k8s.io/v1"}
+		u.Exec = &clientcmdapi.ExecConfig{Command: "true", APIVersion: "client.authentication.k8s.io/v1", InteractiveMode: clientcmdapi.NeverExecInteractiveMode}
 	})
 	_, err := c.Connect(ctx, rc, data)
 	nce := notConnected(t, err, drv1.ReasonKubeconfigRejected)

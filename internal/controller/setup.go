@@ -9,6 +9,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
+	"github.com/dr-syncer/dr-syncer/internal/continuous"
 	"github.com/dr-syncer/dr-syncer/internal/controller/namespacemapping"
 
 	"github.com/dr-syncer/dr-syncer/internal/clustercache"
@@ -30,11 +31,12 @@ func setup(mgr ctrl.Manager, opts Options) error {
 		return err
 	}
 	if err := (&namespacemapping.Reconciler{
-		Client:   mgr.GetClient(),
-		Clusters: cc,
-		Local:    local,
-		Recorder: mgr.GetEventRecorder("dr-syncer"),
-		Workers:  opts.ApplyWorkers,
+		Client:     mgr.GetClient(),
+		Clusters:   cc,
+		Local:      local,
+		Recorder:   mgr.GetEventRecorder("dr-syncer"),
+		Workers:    opts.ApplyWorkers,
+		Continuous: continuous.NewManager(),
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}

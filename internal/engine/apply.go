@@ -31,6 +31,21 @@ func (r *run) apply(ctx context.Context, t Type, desired *unstructured.Unstructu
 	return r.resource(t).Apply(ctx, desired.GetName(), desired, opts)
 }
 
+// execute carries out a planned item: writes creates and updates, reports the rest.
+func (r *run) execute(ctx context.Context, it item) Action {
+	if it.action == ActionCreate || it.action == ActionUpdate {
+		return r.write(ctx, it)
+	}
+	a := Action{GVK: it.t.GVK, Name: it.desired.GetName(), Type: it.action, Message: it.msg}
+	if it.action == ActionConflict {
+		a.Reason = "Conflict"
+	}
+	if r.req.KeepObjects {
+		a.Desired, a.Live = it.desired, it.live
+	}
+	return a
+}
+
 // write carries out one planned create or update and returns its action.
 func (r *run) write(ctx context.Context, it item) Action {
 	a := Action{GVK: it.t.GVK, Name: it.desired.GetName(), Type: it.action, Drift: it.drift, Message: it.msg}

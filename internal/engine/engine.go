@@ -89,20 +89,7 @@ func Sync(ctx context.Context, req Request) (*Result, error) {
 	}
 	for _, items := range byPhase {
 		parallel(ctx, req.Workers, len(items), func(i int) {
-			it := r.plan(ctx, items[i].t, items[i].desired, items[i].live)
-			switch it.action {
-			case ActionCreate, ActionUpdate:
-				r.record(r.write(ctx, it))
-			default:
-				a := Action{GVK: it.t.GVK, Name: it.desired.GetName(), Type: it.action, Message: it.msg}
-				if it.action == ActionConflict {
-					a.Reason = "Conflict"
-				}
-				if req.KeepObjects {
-					a.Desired, a.Live = it.desired, it.live
-				}
-				r.record(a)
-			}
+			r.record(r.execute(ctx, r.plan(ctx, items[i].t, items[i].desired, items[i].live)))
 		})
 	}
 	if err := ctx.Err(); err != nil {

@@ -23,6 +23,8 @@ func ToDestination(obj *unstructured.Unstructured, opts Options) (*unstructured.
 		err = scaleWorkload(out, opts.ScaleToZero)
 	case gkCronJob, gkDaemonSet:
 		err = parkingFor(gk).park(out)
+	case gkJob:
+		err = jobToDestination(out)
 	case gkService:
 		err = serviceToDestination(out)
 	case gkPVC:

@@ -28,6 +28,7 @@ var (
 	gkStatefulSet    = schema.GroupKind{Group: "apps", Kind: "StatefulSet"}
 	gkDaemonSet      = schema.GroupKind{Group: "apps", Kind: "DaemonSet"}
 	gkCronJob        = schema.GroupKind{Group: "batch", Kind: "CronJob"}
+	gkJob            = schema.GroupKind{Group: "batch", Kind: "Job"}
 	gkService        = schema.GroupKind{Kind: "Service"}
 	gkPVC            = schema.GroupKind{Kind: "PersistentVolumeClaim"}
 	gkServiceAccount = schema.GroupKind{Kind: "ServiceAccount"}

@@ -1,6 +1,8 @@
 package sync_test
 
 import (
+	"sync/atomic"
+
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -69,7 +71,7 @@ func fullApp(ns string) []client.Object {
 		&corev1.Service{ObjectMeta: objMeta(ns, "web"), Spec: corev1.ServiceSpec{Selector: map[string]string{"app": "web"},
 			Ports: []corev1.ServicePort{{Port: 80, TargetPort: intstr.FromInt32(8080)}}}},
 		&corev1.Service{ObjectMeta: objMeta(ns, "web-nodeport"), Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeNodePort, Selector: map[string]string{"app": "web"},
-			Ports: []corev1.ServicePort{{Port: 80, NodePort: 30080}}}},
+			Ports: []corev1.ServicePort{{Port: 80, NodePort: nextNodePort()}}}},
 		&corev1.Service{ObjectMeta: objMeta(ns, "db-headless"), Spec: corev1.ServiceSpec{ClusterIP: corev1.ClusterIPNone, Selector: map[string]string{"app": "db"},
 			Ports: []corev1.ServicePort{{Port: 5432}}}},
 		&networkingv1.Ingress{ObjectMeta: objMeta(ns, "web"), Spec: networkingv1.IngressSpec{Rules: []networkingv1.IngressRule{{Host: "shop.example.com",
@@ -92,3 +94,8 @@ func fullApp(ns string) []client.Object {
 		configMap(ns, "ignored", "dr-syncer.io/ignore", "true"),
 	}
 }
+
+var nodePorts atomic.Int32
+
+// nextNodePort hands out node ports: they are unique per cluster, and tests share clusters.
+func nextNodePort() int32 { return 30080 + nodePorts.Add(1) }

@@ -77,7 +77,8 @@ func TestStandbyImage(t *testing.T) {
 	svc := get(g, dr, gvkService, dest, "web")
 	g.Expect(nested(g, svc, "spec", "clusterIP")).NotTo(Equal(nested(g, srcSvc, "spec", "clusterIP")), "DR allocates its own cluster IP")
 	np := get(g, dr, gvkService, dest, "web-nodeport")
-	g.Expect(nested(g, np, "spec", "ports").([]any)[0].(map[string]any)["nodePort"]).To(BeEquivalentTo(30080))
+	srcNP := get(g, prod, gvkService, ns, "web-nodeport")
+	g.Expect(nested(g, np, "spec", "ports").([]any)[0].(map[string]any)["nodePort"]).To(Equal(nested(g, srcNP, "spec", "ports").([]any)[0].(map[string]any)["nodePort"]))
 	g.Expect(nested(g, get(g, dr, gvkService, dest, "db-headless"), "spec", "clusterIP")).To(Equal("None"))
 
 	ing := get(g, dr, gvkIngress, dest, "web")

@@ -134,5 +134,4 @@ func TestNoOpResyncWritesNothing(t *testing.T) {
 	g.Expect(cm.Data["key"]).To(Equal("value-settings"))
 }
 
-
 func ptrInt32(v int32) *int32 { return &v }

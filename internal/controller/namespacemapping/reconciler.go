@@ -22,6 +22,7 @@ import (
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
 	"github.com/dr-syncer/dr-syncer/internal/clustercache"
+	"github.com/dr-syncer/dr-syncer/internal/continuous"
 	"github.com/dr-syncer/dr-syncer/internal/engine"
 	"github.com/dr-syncer/dr-syncer/internal/metrics"
 )
@@ -37,7 +38,9 @@ type Reconciler struct {
 	// Local is the cluster the controller runs in (an empty spec.sourceCluster).
 	Local    *cluster.Handle
 	Recorder events.EventRecorder
-	Workers  int
+	// Continuous runs the watchers of Continuous mappings.
+	Continuous *continuous.Manager
+	Workers    int
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 
@@ -58,6 +61,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	m := &drv1.NamespaceMapping{}
 	if err := r.Get(ctx, req.NamespacedName, m); err != nil {
 		if apierrors.IsNotFound(err) {
+			r.Continuous.Stop(req.NamespacedName)
 			metrics.ForgetMapping(req.String())
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
@@ -73,12 +77,16 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	}()
 
 	if !m.DeletionTimestamp.IsZero() {
+		r.Continuous.Stop(req.NamespacedName)
 		return r.finalize(ctx, m)
 	}
 	if err := r.ensureFinalizer(ctx, m); err != nil {
 		return ctrl.Result{}, err
 	}
 	key := req.String()
+	if m.Spec.Paused || m.Spec.Mode() != drv1.ModeContinuous {
+		r.Continuous.Stop(req.NamespacedName)
+	}
 	if m.Spec.Paused {
 		markNotReady(m, drv1.PhasePaused, drv1.ReasonPaused, "syncing is paused: set spec.paused to false to resume")
 		m.Status.NextSyncTime = nil
@@ -86,34 +94,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		metrics.MappingReady(key, false)
 		return ctrl.Result{}, nil
 	}
-
-	now := r.now()
-	var last *time.Time
-	if m.Status.LastSyncTime != nil && m.Status.ObservedGeneration == m.Generation {
-		last = &m.Status.LastSyncTime.Time
-	}
-	tm, err := computeTiming(&m.Spec, last, now)
-	if err != nil {
+	if _, err := computeTiming(&m.Spec, nil, r.now()); err != nil {
 		markStalled(m, err.Error())
 		r.Recorder.Eventf(m, nil, corev1.EventTypeWarning, drv1.ReasonInvalidSpec, "Validate", err.Error())
 		metrics.MappingReady(key, false)
 		return ctrl.Result{}, reconcile.TerminalError(err)
 	}
 	meta.RemoveStatusCondition(&m.Status.Conditions, drv1.ConditionStalled)
-	metrics.ScheduleInterval(key, tm.interval)
-
-	request := m.Annotations[drv1.AnnotationSyncNow]
-	requested := request != "" && request != m.Status.LastHandledSyncRequest
-	if !tm.due && !requested {
-		r.idle(m, tm)
-		return requeueAt(tm.next, now), nil
-	}
-	// Two steps, one status patch each: first say that a sync is running, then run it.
-	if m.Status.Phase != drv1.PhaseSyncing {
-		m.Status.Phase = drv1.PhaseSyncing
-		setCondition(m, drv1.ConditionReconciling, metav1.ConditionTrue, drv1.ReasonProgressing, "sync in progress")
-		return ctrl.Result{RequeueAfter: time.Millisecond}, nil
-	}
 
 	src, dst, err := r.handles(ctx, m)
 	if err != nil {
@@ -129,9 +116,45 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		markStalled(m, err.Error())
 		return ctrl.Result{}, reconcile.TerminalError(err)
 	}
+	ereq.Applied = r.appliedCache(m.UID)
+
+	now := r.now()
+	var last *time.Time
+	if m.Status.LastSyncTime != nil && m.Status.ObservedGeneration == m.Generation {
+		last = &m.Status.LastSyncTime.Time
+	}
+	var watcher *continuous.Watcher
+	if m.Spec.Mode() == drv1.ModeContinuous {
+		if watcher, err = r.ensureWatcher(ctx, m, ereq); err != nil {
+			return ctrl.Result{}, err
+		}
+		// The full resync follows the watcher's own clock: event syncs must not postpone it.
+		last = nil
+		if snap := watcher.Snapshot(); !snap.LastFullSync.IsZero() && !snap.NeedsResync {
+			last = &snap.LastFullSync
+		}
+	}
+	tm, _ := computeTiming(&m.Spec, last, now)
+	metrics.ScheduleInterval(key, tm.interval)
+
+	request := m.Annotations[drv1.AnnotationSyncNow]
+	requested := request != "" && request != m.Status.LastHandledSyncRequest
+	if !tm.due && !requested {
+		if watcher != nil {
+			reportWatcher(m, watcher.Snapshot())
+		}
+		r.idle(m, tm)
+		return requeueAt(tm.next, now), nil
+	}
+	// Two steps, one status patch each: first say that a sync is running, then run it.
+	if m.Status.Phase != drv1.PhaseSyncing {
+		m.Status.Phase = drv1.PhaseSyncing
+		setCondition(m, drv1.ConditionReconciling, metav1.ConditionTrue, drv1.ReasonProgressing, "sync in progress")
+		return ctrl.Result{RequeueAfter: time.Millisecond}, nil
+	}
+
 	approval := m.Annotations[drv1.AnnotationAllowPrune]
 	ereq.AllowPrune = approval != "" && approval != m.Status.LastHandledPruneApproval
-	ereq.Applied = r.appliedCache(m.UID)
 
 	log.V(1).Info("sync starting", "trigger", trigger(requested, tm.due))
 	result, err := engine.Sync(ctx, ereq)
@@ -145,6 +168,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	m.Status.ObservedGeneration = m.Generation
 	if err != nil {
 		return r.syncFailed(ctx, m, err, finished, tm)
+	}
+	if watcher != nil {
+		watcher.FullSyncDone(finished.Time)
 	}
 	recordResult(m, result, finished)
 	r.report(m, result, finished)

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 )
@@ -34,11 +35,15 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if err != nil {
 		return err
 	}
+	if err := mgr.Add(r.Continuous); err != nil {
+		return err
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&drv1.NamespaceMapping{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, triggerAnnotationsChanged{}))).
 		Watches(&drv1.RemoteCluster{}, handler.EnqueueRequestsFromMapFunc(r.mappingsForCluster),
 			builder.WithPredicates(readyChanged{})).
+		WatchesRawSource(source.Channel(r.Continuous.Events(), &handler.EnqueueRequestForObject{})).
 		Complete(r)
 }
 

@@ -1,0 +1,289 @@
+package continuous
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
+	"github.com/dr-syncer/dr-syncer/internal/engine"
+	"github.com/dr-syncer/dr-syncer/internal/metrics"
+)
+
+const (
+	// workers replicate single objects in parallel per mapping.
+	workers = 4
+	// debounce lets a burst of events on one object collapse into one sync.
+	debounce = 10 * time.Millisecond
+	// flushEvery bounds how often a mapping's status is refreshed from its watcher.
+	flushEvery = 2 * time.Second
+	// maxFailures bounds the failures a watcher remembers for status.
+	maxFailures = drv1.MaxFailedResources
+)
+
+// objKey names one object of one type.
+type objKey struct {
+	gvr  schema.GroupVersionResource
+	name string
+}
+
+// Watcher replicates one Continuous mapping object by object.
+type Watcher struct {
+	key        types.NamespacedName
+	generation int64
+	req        engine.Request
+	types      map[schema.GroupVersionResource]engine.Type
+	queue      workqueue.TypedRateLimitingInterface[objKey]
+	notify     func(types.NamespacedName) bool
+	registry   *registry
+
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	sources  []sourceHandle
+	destStop chan struct{}
+
+	mu           sync.Mutex
+	seen         map[objKey]time.Time // when a source change was first seen, for lag
+	lastEvent    time.Time
+	lastFullSync time.Time
+	failures     map[objKey]engine.Action
+	watchErr     error
+	needsResync  bool
+	dirty        bool
+}
+
+type sourceHandle struct {
+	key  informerKey
+	inf  *sharedInformer
+	regs cache.ResourceEventHandlerRegistration
+}
+
+// start registers the event handlers and starts the workers.
+func (w *Watcher) start(parent context.Context) {
+	ctx, cancel := context.WithCancel(parent)
+	w.cancel = cancel
+	w.destStop = make(chan struct{})
+	for gvr := range w.types {
+		key := informerKey{cluster: w.req.Source, namespace: w.req.Transform.SourceNamespace, gvr: gvr}
+		inf := w.registry.acquire(key)
+		inf.subscribe(w, w.setWatchError)
+		reg, _ := inf.informer.AddEventHandler(cache.ResourceEventHandlerDetailedFuncs{
+			AddFunc: func(obj any, initial bool) {
+				if !initial {
+					w.sourceChanged(gvr, obj)
+				}
+			},
+			UpdateFunc: func(oldObj, newObj any) {
+				if rv(oldObj) != rv(newObj) {
+					w.sourceChanged(gvr, newObj)
+				}
+			},
+			DeleteFunc: func(obj any) { w.sourceChanged(gvr, obj) },
+		})
+		w.sources = append(w.sources, sourceHandle{key: key, inf: inf, regs: reg})
+
+		// Hand edits and deletions of this mapping's copies in DR are repaired right away.
+		dest := newMetadataInformer(w.req.Dest, w.req.Transform.DestNamespace, gvr, drv1.LabelMapping+"="+w.req.Transform.MappingID)
+		_, _ = dest.AddEventHandler(cache.ResourceEventHandlerFuncs{
+			UpdateFunc: func(oldObj, newObj any) {
+				if rv(oldObj) != rv(newObj) {
+					w.queue.AddAfter(objKey{gvr: gvr, name: name(newObj)}, debounce)
+				}
+			},
+			DeleteFunc: func(obj any) { w.queue.AddAfter(objKey{gvr: gvr, name: name(obj)}, debounce) },
+		})
+		go dest.Run(w.destStop)
+	}
+	for range workers {
+		w.wg.Add(1)
+		go func() {
+			defer w.wg.Done()
+			for w.processNext(ctx) {
+			}
+		}()
+	}
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		w.flushLoop(ctx)
+	}()
+}
+
+// stop ends every goroutine of the watcher and releases its informers.
+func (w *Watcher) stop() {
+	w.cancel()
+	w.queue.ShutDown()
+	for _, s := range w.sources {
+		_ = s.inf.informer.RemoveEventHandler(s.regs)
+		s.inf.unsubscribe(w)
+		w.registry.release(s.key)
+	}
+	close(w.destStop)
+	w.wg.Wait()
+}
+
+func (w *Watcher) sourceChanged(gvr schema.GroupVersionResource, obj any) {
+	k := objKey{gvr: gvr, name: name(obj)}
+	w.mu.Lock()
+	if _, ok := w.seen[k]; !ok {
+		w.seen[k] = time.Now()
+	}
+	if w.watchErr != nil {
+		// Events flow again: the watch has recovered.
+		w.watchErr, w.needsResync, w.dirty = nil, true, true
+	}
+	w.mu.Unlock()
+	w.queue.AddAfter(k, debounce)
+}
+
+func (w *Watcher) processNext(ctx context.Context) bool {
+	k, shutdown := w.queue.Get()
+	if shutdown {
+		return false
+	}
+	defer w.queue.Done(k)
+	t, ok := w.types[k.gvr]
+	if !ok {
+		w.queue.Forget(k)
+		return true
+	}
+	a, err := engine.SyncObject(ctx, w.req, t, k.name)
+	now := time.Now()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err != nil {
+		if ctx.Err() == nil {
+			ctrl.LoggerFrom(ctx).V(1).Info("replicating object failed; will retry", "mapping", w.key, "type", t.String(), "name", k.name, "error", err)
+			w.queue.AddRateLimited(k)
+		}
+		w.recordFailure(k, a)
+		return true
+	}
+	w.queue.Forget(k)
+	if a.Type == engine.ActionFailed || a.Type == engine.ActionConflict {
+		w.recordFailure(k, a)
+	} else {
+		delete(w.failures, k)
+	}
+	if seen, ok := w.seen[k]; ok {
+		delete(w.seen, k)
+		if a.Type != engine.ActionUnchanged || a.Drift {
+			metrics.PropagationLag(w.key.String(), now.Sub(seen))
+		}
+	}
+	if a.Type == engine.ActionCreate || a.Type == engine.ActionUpdate || a.Type == engine.ActionDelete {
+		w.lastEvent, w.dirty = now, true
+		if a.Drift {
+			metrics.DriftCorrected(w.key.String(), 1)
+		}
+	}
+	return true
+}
+
+func (w *Watcher) recordFailure(k objKey, a engine.Action) {
+	if _, ok := w.failures[k]; ok || len(w.failures) < maxFailures {
+		w.failures[k] = a
+		w.dirty = true
+	}
+}
+
+func (w *Watcher) setWatchError(err error) {
+	w.mu.Lock()
+	if w.watchErr == nil {
+		w.dirty = true
+	}
+	w.watchErr = err
+	w.mu.Unlock()
+}
+
+// flushLoop wakes the mapping's reconcile when there is news for its status, at most every
+// flushEvery, and notices when a broken source watch recovers.
+func (w *Watcher) flushLoop(ctx context.Context) {
+	t := time.NewTicker(flushEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		w.mu.Lock()
+		broken := w.watchErr != nil
+		w.mu.Unlock()
+		if broken {
+			if _, err := w.req.Source.Discovery.ServerVersion(); err == nil {
+				w.mu.Lock()
+				w.watchErr, w.needsResync, w.dirty = nil, true, true
+				w.mu.Unlock()
+			}
+		}
+		w.mu.Lock()
+		dirty := w.dirty
+		w.dirty = false
+		w.mu.Unlock()
+		if dirty && !w.notify(w.key) {
+			w.mu.Lock()
+			w.dirty = true
+			w.mu.Unlock()
+		}
+	}
+}
+
+// Snapshot is what the reconciler reports in status.
+type Snapshot struct {
+	LastEvent    time.Time
+	LastFullSync time.Time
+	// WatchError is set while the source watch is broken.
+	WatchError error
+	// NeedsResync is set after a broken watch recovered.
+	NeedsResync bool
+	Failures    []engine.Action
+}
+
+// Snapshot returns the watcher's current state.
+func (w *Watcher) Snapshot() Snapshot {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	s := Snapshot{LastEvent: w.lastEvent, LastFullSync: w.lastFullSync, WatchError: w.watchErr, NeedsResync: w.needsResync}
+	for _, a := range w.failures {
+		s.Failures = append(s.Failures, a)
+	}
+	return s
+}
+
+// FullSyncDone records a finished full resync.
+func (w *Watcher) FullSyncDone(at time.Time) {
+	w.mu.Lock()
+	w.lastFullSync, w.needsResync = at, false
+	w.failures = map[objKey]engine.Action{}
+	w.mu.Unlock()
+}
+
+func rv(obj any) string {
+	if m, ok := obj.(metav1.Object); ok {
+		return m.GetResourceVersion()
+	}
+	return ""
+}
+
+func name(obj any) string {
+	if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = d.Obj
+	}
+	if m, ok := obj.(metav1.Object); ok {
+		return m.GetName()
+	}
+	return ""
+}
+
+// Matches tells whether the watcher runs for this generation and these clusters.
+func (w *Watcher) Matches(generation int64, req engine.Request) bool {
+	return w.generation == generation && w.req.Source == req.Source && w.req.Dest == req.Dest
+}

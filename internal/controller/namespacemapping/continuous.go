@@ -1,0 +1,81 @@
+package namespacemapping
+
+import (
+	"context"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
+	"github.com/dr-syncer/dr-syncer/internal/continuous"
+	"github.com/dr-syncer/dr-syncer/internal/engine"
+	"github.com/dr-syncer/dr-syncer/internal/metrics"
+)
+
+// ensureWatcher starts (or restarts, after a spec or credential change) the per-object
+// replication of a Continuous mapping.
+func (r *Reconciler) ensureWatcher(ctx context.Context, m *drv1.NamespaceMapping, req engine.Request) (*continuous.Watcher, error) {
+	key := client.ObjectKeyFromObject(m)
+	if w := r.Continuous.Get(key); w != nil && w.Matches(m.Generation, req) {
+		return w, nil
+	}
+	types, err := engine.ServedTypes(req)
+	if err != nil {
+		return nil, fmt.Errorf("resolving types to watch: %w", err)
+	}
+	return r.Continuous.Ensure(ctx, key, continuous.Spec{Generation: m.Generation, Request: req, Types: types})
+}
+
+// reportWatcher folds what the watcher did since the last full sync into the status.
+func reportWatcher(m *drv1.NamespaceMapping, s continuous.Snapshot) {
+	key := client.ObjectKeyFromObject(m).String()
+	if !s.LastEvent.IsZero() {
+		t := metav1.NewTime(s.LastEvent)
+		m.Status.LastEventTime = &t
+		if m.Status.LastSyncTime == nil || m.Status.LastSyncTime.Before(&t) {
+			m.Status.LastSyncTime = &t
+		}
+	}
+	ready := meta.FindStatusCondition(m.Status.Conditions, drv1.ConditionReady)
+	switch {
+	case s.WatchError != nil:
+		markNotReady(m, drv1.PhaseFailed, drv1.ReasonClusterNotReady, fmt.Sprintf(
+			"watching the source namespace failed: %v; replication resumes, with a full resync, when the source is reachable again", s.WatchError))
+		metrics.MappingReady(key, false)
+	case len(s.Failures) > 0:
+		m.Status.FailedResources = failedResources(s.Failures)
+		m.Status.Phase = drv1.PhaseFailed
+		setCondition(m, drv1.ConditionReady, metav1.ConditionFalse, drv1.ReasonPartiallySucceeded,
+			fmt.Sprintf("%d objects failed to replicate since the last full sync; see status.failedResources", len(s.Failures)))
+		metrics.MappingReady(key, false)
+	case ready != nil && ready.Status != metav1.ConditionTrue && m.Status.LastSuccessfulSyncTime != nil:
+		// Recovered since the last report.
+		m.Status.Phase = drv1.PhaseSynced
+		m.Status.FailedResources = nil
+		setCondition(m, drv1.ConditionReady, metav1.ConditionTrue, drv1.ReasonSucceeded, "replicating continuously")
+		metrics.MappingReady(key, true)
+	}
+	if s.WatchError == nil && len(s.Failures) == 0 && !s.LastEvent.IsZero() && m.Status.LastSuccessfulSyncTime != nil &&
+		m.Status.LastSuccessfulSyncTime.Time.Before(s.LastEvent) {
+		t := metav1.NewTime(s.LastEvent)
+		m.Status.LastSuccessfulSyncTime = &t
+		metrics.LastSuccess(key, s.LastEvent)
+	}
+}
+
+func failedResources(actions []engine.Action) []drv1.FailedResource {
+	out := make([]drv1.FailedResource, 0, len(actions))
+	for _, a := range actions {
+		if len(out) == drv1.MaxFailedResources {
+			break
+		}
+		reason := a.Reason
+		if reason == "" {
+			reason = "Failed"
+		}
+		out = append(out, drv1.FailedResource{Group: a.GVK.Group, Kind: a.GVK.Kind, Name: a.Name, Reason: reason, Message: truncate(a.Message, 1024)})
+	}
+	return out
+}

@@ -1,0 +1,77 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
+	"github.com/dr-syncer/dr-syncer/internal/transform"
+)
+
+// ServedTypes resolves the request's resource types on the source and keeps those the
+// destination serves: the types Continuous mode watches.
+func ServedTypes(req Request) ([]Type, error) {
+	res, err := ResolveTypes(req.Source.Discovery, req.ResourceTypes, req.ExcludeResourceTypes)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Type, 0, len(res.Types))
+	for _, t := range res.Types {
+		if _, err := req.Dest.Mapper.RESTMapping(t.GVK.GroupKind(), t.GVK.Version); err == nil {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// SyncObject replicates one source object through the same select → transform → plan → apply
+// stages as a full sync. A source object that is gone, ignored or no longer selected has its
+// destination copy deleted (when prune is enabled and the copy is this mapping's). The error is
+// set for failures worth retrying; the action describes the outcome either way.
+func SyncObject(ctx context.Context, req Request, t Type, name string) (Action, error) {
+	if req.Workers <= 0 {
+		req.Workers = DefaultWorkers
+	}
+	r := &run{req: req, res: &Result{}, destExists: true}
+	src, err := req.Source.Dynamic.Resource(t.GVR).Namespace(req.Transform.SourceNamespace).Get(ctx, name, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		src = nil
+	case err != nil:
+		return Action{GVK: t.GVK, Name: name, Type: ActionFailed, Reason: "GetFailed", Message: err.Error()}, fmt.Errorf("reading source %s %s: %w", t, name, err)
+	}
+	if src != nil && (transform.SkipReason(src) != "" || (req.Selector != nil && !req.Selector.Matches(labels.Set(src.GetLabels())))) {
+		src = nil
+	}
+	live, err := r.resource(t).Get(ctx, name, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		live = nil
+	case err != nil:
+		return Action{GVK: t.GVK, Name: name, Type: ActionFailed, Reason: "GetFailed", Message: err.Error()}, fmt.Errorf("reading destination %s %s: %w", t, name, err)
+	}
+
+	if src == nil {
+		if live == nil || !req.Prune || live.GetLabels()[drv1.LabelMapping] != req.Transform.MappingID || live.GetDeletionTimestamp() != nil {
+			return Action{GVK: t.GVK, Name: name, Type: ActionUnchanged}, nil
+		}
+		if err := r.deleteObject(ctx, t, live); err != nil {
+			return Action{GVK: t.GVK, Name: name, Type: ActionFailed, Reason: "DeleteFailed", Message: err.Error()}, err
+		}
+		return Action{GVK: t.GVK, Name: name, Type: ActionDelete}, nil
+	}
+	desired, err := r.desired(src)
+	if err != nil {
+		// A bad object stays bad until its source changes: no retry.
+		return Action{GVK: t.GVK, Name: name, Type: ActionFailed, Reason: "TransformFailed", Message: err.Error()}, nil
+	}
+	a := r.execute(ctx, r.plan(ctx, t, desired, live))
+	if a.Type == ActionFailed && a.Reason != "Immutable" {
+		return a, fmt.Errorf("writing %s %s: %s", t, name, a.Message)
+	}
+	return a, nil
+}

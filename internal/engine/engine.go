@@ -32,6 +32,9 @@ func (r *run) record(a Action) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.res.record(a)
+	if r.req.OnAction != nil {
+		r.req.OnAction(a)
+	}
 }
 
 // typeState is what the list stage learned about one type.
@@ -81,11 +84,18 @@ func Sync(ctx context.Context, req Request) (*Result, error) {
 	}
 
 	byPhase := make([][]item, numPhases)
+	objects := 0
 	for _, st := range states {
 		for _, d := range st.desired {
 			p := phase(st.t)
 			byPhase[p] = append(byPhase[p], item{t: st.t, desired: d, live: st.live[d.GetName()]})
+			objects++
 		}
+	}
+	if req.OnListed != nil {
+		r.mu.Lock()
+		req.OnListed(objects)
+		r.mu.Unlock()
 	}
 	for _, items := range byPhase {
 		parallel(ctx, req.Workers, len(items), func(i int) {

@@ -46,6 +46,10 @@ type Request struct {
 	// Applied remembers what this process last applied, so a no-op resync issues no requests
 	// beyond lists. nil means every unchanged-looking object is confirmed by a dry run.
 	Applied *AppliedCache
+	// OnListed, when set, is called once the sources are listed, with the number of objects to
+	// plan and write; OnAction after every recorded action. Calls never overlap (progress bars).
+	OnListed func(objects int)
+	OnAction func(Action)
 }
 
 // ActionType is what a sync does (or would do) to one destination object.

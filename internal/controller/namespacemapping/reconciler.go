@@ -181,6 +181,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 // idle records a mapping that is waiting for its schedule or a request.
 func (r *Reconciler) idle(m *drv1.NamespaceMapping, tm timing) {
 	m.Status.NextSyncTime = nextTime(tm)
+	m.Status.ObservedGeneration = m.Generation
 	if m.Status.Phase == "" || m.Status.Phase == drv1.PhasePaused || m.Status.Phase == drv1.PhaseSyncing {
 		reason, msg := drv1.ReasonWaitingForSchedule, "waiting for the first scheduled sync"
 		if m.Spec.Mode() == drv1.ModeManual {

@@ -1,0 +1,198 @@
+package ops
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
+	"github.com/dr-syncer/dr-syncer/internal/cluster"
+	"github.com/dr-syncer/dr-syncer/internal/engine"
+	"github.com/dr-syncer/dr-syncer/internal/transform"
+)
+
+// Cutover brings the DR namespace of s live, in five steps:
+//  1. pause the NamespaceMappings that write into it (when the controller's cluster is known),
+//  2. run a final sync, when the source answers and DR is not live yet (unless NoSync),
+//  3. mark the DR namespace live (AnnotationLiveSince),
+//  4. park the source workloads that have a DR copy, recording their counts on the source,
+//  5. activate every DR workload of the scope from its recorded originals.
+//
+// Only the DR cluster must answer. Every step looks before it writes, so a second run changes
+// nothing and a run after a crash halfway finishes the job.
+func Cutover(ctx context.Context, s *Scope, o Options) (*Report, error) {
+	st := newSteps(o, 5)
+	var errs []error
+
+	st.step("pause the NamespaceMappings that write into %s/%s", s.Dest.Name, s.DestNamespace)
+	switch {
+	case s.Controller == nil:
+		st.note("none known: the clusters were given by kubeconfig; use --mapping to pause the controller's mappings")
+	case len(s.Mappings) == 0:
+		st.note("none found")
+	default:
+		if err := setPaused(ctx, s, st, true); err != nil {
+			return st.rep, err
+		}
+	}
+
+	srcErr := Probe(ctx, s.Source, o.sourceTimeout())
+	ns, err := getNamespace(ctx, s.Dest, s.DestNamespace)
+	if err != nil {
+		return st.rep, err
+	}
+	liveSince := ns.Annotations[AnnotationLiveSince]
+	var srcWorkloads []workload
+	if srcErr == nil {
+		if srcWorkloads, err = listWorkloads(ctx, s.Source, s.SourceNamespace, s.sourceSelector()); err != nil {
+			srcErr = err
+		}
+	}
+	st.rep.SourceReachable = srcErr == nil
+
+	st.step("final sync %s", s.Where())
+	switch {
+	case o.NoSync:
+		st.note("skipped (--no-sync): DR comes live with what the last sync copied")
+	case srcErr != nil:
+		st.warn("final sync skipped: the source is unreachable (%v); DR comes live with what the last sync copied", srcErr)
+	case liveSince != "":
+		st.note("skipped: DR has been live since %s; a sync now would overwrite what changed in DR since", liveSince)
+	default:
+		if w := parkedSource(srcWorkloads); w != nil {
+			st.warn("final sync skipped: %s in the source was parked by an earlier cutover (annotation %s); a sync now would copy parked workloads", w.key(), w.kind.annotation)
+			break
+		}
+		if err := finalSync(ctx, s, o, st); err != nil {
+			return st.rep, err
+		}
+	}
+
+	st.step("mark namespace %s in %s live", s.DestNamespace, s.Dest.Name)
+	if liveSince != "" {
+		st.note("live since %s", liveSince)
+	} else if err := setLiveSince(ctx, s.Dest, ns, time.Now().UTC().Format(time.RFC3339), st); err != nil {
+		return st.rep, err
+	}
+
+	st.step("park the source workloads in %s/%s", s.Source.Name, s.SourceNamespace)
+	drWorkloads, err := listWorkloads(ctx, s.Dest, s.DestNamespace, s.drSelector())
+	if err != nil {
+		return st.rep, err
+	}
+	if srcErr != nil {
+		st.warn("source workloads not parked: the source is unreachable; when it answers again, re-run this cutover before anything else starts them (it then parks the source and changes nothing in DR)")
+	} else {
+		copies := map[string]bool{}
+		for _, w := range drWorkloads {
+			copies[w.key()] = true
+		}
+		errs = append(errs, changeAll(ctx, s.Source, srcWorkloads, func(w workload) bool { return copies[w.key()] }, transform.Park, st)...)
+	}
+
+	st.step("activate the DR workloads in %s/%s", s.Dest.Name, s.DestNamespace)
+	if len(drWorkloads) == 0 {
+		st.note("no Deployments, StatefulSets, DaemonSets or CronJobs written by dr-syncer")
+	}
+	errs = append(errs, changeAll(ctx, s.Dest, drWorkloads, nil, transform.Activate, st)...)
+	return st.rep, errors.Join(errs...)
+}
+
+// finalSync runs the forward sync and reports it; per-object failures are warnings (DR comes
+// live regardless), a sync that cannot run at all stops the cutover.
+func finalSync(ctx context.Context, s *Scope, o Options, st *steps) error {
+	req := s.Sync
+	req.DryRun = o.DryRun
+	if o.SyncProgress != nil {
+		o.SyncProgress(&req)
+	}
+	res, err := engine.Sync(ctx, req)
+	st.rep.Sync = res
+	if err != nil {
+		return fmt.Errorf("final sync: %w; to bring DR live with what the last sync copied, re-run with --no-sync", err)
+	}
+	st.note("%s", SyncSummary(res, o.DryRun))
+	st.rep.Changes += int(res.Stats.Created + res.Stats.Updated + res.Stats.Deleted)
+	if res.Stats.Failed > 0 {
+		st.warn("%d objects failed in the final sync (%s); DR comes live with their previous version", res.Stats.Failed, failureList(res))
+	}
+	return nil
+}
+
+// changeAll applies fn to every workload that keep accepts (nil: all) and reports each change.
+// Errors are collected: one broken object must not keep the others from being activated.
+func changeAll(ctx context.Context, h *cluster.Handle, ws []workload, keep func(workload) bool, fn changeFunc, st *steps) []error {
+	var errs []error
+	changed := 0
+	for _, w := range ws {
+		if keep != nil && !keep(w) {
+			continue
+		}
+		desc, err := changeWorkload(ctx, h, w, fn, st.dryRun)
+		if err != nil {
+			st.warn("%v", err)
+			errs = append(errs, err)
+			continue
+		}
+		if desc != "" {
+			changed++
+			st.change("%s", desc)
+		}
+	}
+	if changed == 0 && len(errs) == 0 {
+		st.note("nothing to change")
+	}
+	return errs
+}
+
+// parkedSource returns a source workload that carries a recorded original, which only a cutover
+// (or a reverse sync) writes there.
+func parkedSource(ws []workload) *workload {
+	for i := range ws {
+		if _, ok := ws[i].recorded(); ok {
+			return &ws[i]
+		}
+	}
+	return nil
+}
+
+func getNamespace(ctx context.Context, h *cluster.Handle, name string) (*corev1.Namespace, error) {
+	ns := &corev1.Namespace{}
+	if err := h.Client.Get(ctx, client.ObjectKey{Name: name}, ns); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, fmt.Errorf("namespace %s does not exist in cluster %s: nothing was ever synced there; check --dest-namespace (or the mapping's destinationNamespace)", name, h.Name)
+		}
+		return nil, fmt.Errorf("reading namespace %s in cluster %s: %w", name, h.Name, err)
+	}
+	return ns, nil
+}
+
+// setLiveSince sets (value != "") or removes the live marker of a DR namespace.
+func setLiveSince(ctx context.Context, h *cluster.Handle, ns *corev1.Namespace, value string, st *steps) error {
+	if value == "" {
+		st.change("Namespace %s: remove annotation %s", ns.Name, AnnotationLiveSince)
+	} else {
+		st.change("Namespace %s: annotation %s=%s", ns.Name, AnnotationLiveSince, value)
+	}
+	if st.dryRun {
+		return nil
+	}
+	base := ns.DeepCopy()
+	if value == "" {
+		delete(ns.Annotations, AnnotationLiveSince)
+	} else {
+		if ns.Annotations == nil {
+			ns.Annotations = map[string]string{}
+		}
+		ns.Annotations[AnnotationLiveSince] = value
+	}
+	if err := h.Client.Patch(ctx, ns, client.MergeFrom(base), client.FieldOwner(drv1.FieldManager)); err != nil {
+		return fmt.Errorf("annotating namespace %s in cluster %s: %w", ns.Name, h.Name, err)
+	}
+	return nil
+}

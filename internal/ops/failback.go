@@ -1,0 +1,169 @@
+package ops
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
+	"github.com/dr-syncer/dr-syncer/internal/engine"
+	"github.com/dr-syncer/dr-syncer/internal/transform"
+)
+
+// Failback returns from DR to the source, in five steps:
+//  1. with ReverseSync, copy DR's objects back into the source namespace while DR is still live,
+//  2. remove the live marker of the DR namespace,
+//  3. park every DR workload of the scope again (replicas 0, CronJobs suspended, DaemonSets parked),
+//  4. restore the source workloads parked by the cutover (or the reverse sync) from the values
+//     recorded on them, and drop those records,
+//  5. unpause the NamespaceMappings.
+//
+// The source must answer. Like Cutover, every step looks before it writes.
+func Failback(ctx context.Context, s *Scope, o Options) (*Report, error) {
+	st := newSteps(o, 5)
+	if err := Probe(ctx, s.Source, o.sourceTimeout()); err != nil {
+		return st.rep, fmt.Errorf("failback needs the source cluster: %w; wait until it answers (or raise --source-timeout)", err)
+	}
+	st.rep.SourceReachable = true
+	ns, err := getNamespace(ctx, s.Dest, s.DestNamespace)
+	if err != nil {
+		return st.rep, err
+	}
+	liveSince := ns.Annotations[AnnotationLiveSince]
+
+	st.step("reverse sync %s/%s → %s/%s", s.Dest.Name, s.DestNamespace, s.Source.Name, s.SourceNamespace)
+	switch {
+	case !o.ReverseSync:
+		st.note("skipped: the source keeps its own definitions (--reverse-sync copies DR's back first)")
+	case liveSince == "":
+		st.warn("reverse sync skipped: namespace %s in %s is not marked live (annotation %s): either no cutover happened or a failback has parked DR already, and copying parked workloads would park the source", s.DestNamespace, s.Dest.Name, AnnotationLiveSince)
+	default:
+		req := ReverseRequest(s)
+		req.DryRun = o.DryRun
+		if o.SyncProgress != nil {
+			o.SyncProgress(&req)
+		}
+		res, err := engine.Sync(ctx, req)
+		st.rep.Sync = res
+		if err != nil {
+			return st.rep, fmt.Errorf("reverse sync: %w; DR is still live, nothing else was changed", err)
+		}
+		st.note("%s", SyncSummary(res, o.DryRun))
+		st.rep.Changes += int(res.Stats.Created + res.Stats.Updated + res.Stats.Deleted)
+		if res.Stats.Failed > 0 {
+			return st.rep, fmt.Errorf("reverse sync: %d objects failed (%s); DR is still live: fix them and re-run failback", res.Stats.Failed, failureList(res))
+		}
+	}
+
+	st.step("remove the live mark of namespace %s in %s", s.DestNamespace, s.Dest.Name)
+	if liveSince == "" {
+		st.note("not marked live")
+	} else if err := setLiveSince(ctx, s.Dest, ns, "", st); err != nil {
+		return st.rep, err
+	}
+
+	var errs []error
+	st.step("park the DR workloads in %s/%s", s.Dest.Name, s.DestNamespace)
+	drWorkloads, err := listWorkloads(ctx, s.Dest, s.DestNamespace, s.drSelector())
+	if err != nil {
+		return st.rep, err
+	}
+	errs = append(errs, changeAll(ctx, s.Dest, drWorkloads, nil, transform.Park, st)...)
+
+	st.step("restore the source workloads in %s/%s", s.Source.Name, s.SourceNamespace)
+	srcWorkloads, err := listWorkloads(ctx, s.Source, s.SourceNamespace, s.sourceSelector())
+	if err != nil {
+		return st.rep, err
+	}
+	errs = append(errs, changeAll(ctx, s.Source, srcWorkloads, func(w workload) bool {
+		_, ok := w.recorded()
+		return ok
+	}, restoreSource, st)...)
+
+	st.step("unpause the NamespaceMappings that write into %s/%s", s.Dest.Name, s.DestNamespace)
+	switch {
+	case s.Controller == nil:
+		st.note("none known: the clusters were given by kubeconfig")
+	case len(s.Mappings) == 0:
+		st.note("none found")
+	case len(errs) > 0:
+		st.warn("NamespaceMappings %s left paused: some workloads could not be changed; fix them and re-run failback", mappingNames(s.Mappings))
+	default:
+		if err := setPaused(ctx, s, st, false); err != nil {
+			return st.rep, err
+		}
+	}
+	return st.rep, errors.Join(errs...)
+}
+
+// restoreSource undoes a cutover's parking of a source workload and drops the record, so the
+// source is left as it was before the cutover.
+func restoreSource(live *unstructured.Unstructured) (*unstructured.Unstructured, bool, error) {
+	out, changed, err := transform.Activate(live)
+	if err != nil {
+		return nil, false, err
+	}
+	annotations := out.GetAnnotations()
+	for _, k := range workloadKinds {
+		if _, ok := annotations[k.annotation]; ok && k.kind == out.GetKind() {
+			delete(annotations, k.annotation)
+			out.SetAnnotations(annotations)
+			changed = true
+		}
+	}
+	return out, changed, nil
+}
+
+// ReverseRequest is the sync of a failback: DR's objects of the scope copied back into the
+// source namespace. It adopts the source objects (they were not written by dr-syncer), never
+// deletes, leaves the source namespace's metadata alone, and parks workloads in the source, so
+// that the restore step then brings them up at DR's current counts.
+func ReverseRequest(s *Scope) engine.Request {
+	f := s.Sync
+	sel := s.drSelector()
+	if f.Selector != nil {
+		reqs, _ := f.Selector.Requirements()
+		sel = sel.Add(reqs...)
+	}
+	return engine.Request{
+		Source:               s.Dest,
+		Dest:                 s.Source,
+		ResourceTypes:        f.ResourceTypes,
+		ExcludeResourceTypes: f.ExcludeResourceTypes,
+		Selector:             sel,
+		Transform: transform.Options{
+			SourceCluster:   s.Dest.Name,
+			SourceNamespace: s.DestNamespace,
+			DestNamespace:   s.SourceNamespace,
+			MappingID:       engine.MappingID("reverse", f.Transform.MappingID),
+			ScaleToZero:     true,
+			PVC:             invertPVC(f.Transform.PVC),
+		},
+		ConflictPolicy:       drv1.ConflictAdopt,
+		ImmutableFieldPolicy: drv1.ImmutableSkip,
+		Workers:              f.Workers,
+	}
+}
+
+// invertPVC turns a mapping's storage class and access mode renames around; a rename that
+// several classes share cannot be undone and the first one wins.
+func invertPVC(c drv1.PVCConfig) drv1.PVCConfig {
+	out := drv1.PVCConfig{PreserveVolumeName: c.PreserveVolumeName}
+	seen := map[string]bool{}
+	for _, m := range c.StorageClassMappings {
+		if !seen[m.To] {
+			seen[m.To] = true
+			out.StorageClassMappings = append(out.StorageClassMappings, drv1.StorageClassMapping{From: m.To, To: m.From})
+		}
+	}
+	seenMode := map[drv1.AccessMode]bool{}
+	for _, m := range c.AccessModeMappings {
+		if !seenMode[m.To] {
+			seenMode[m.To] = true
+			out.AccessModeMappings = append(out.AccessModeMappings, drv1.AccessModeMapping{From: m.To, To: m.From})
+		}
+	}
+	return out
+}

@@ -1,0 +1,141 @@
+package ops
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/util/retry"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
+	"github.com/dr-syncer/dr-syncer/internal/cluster"
+)
+
+// workloadKind is a kind dr-syncer parks: in DR after every sync, in the source at cutover.
+type workloadKind struct {
+	gvr  schema.GroupVersionResource
+	kind string
+	// annotation records the value from before parking.
+	annotation string
+	// field holds the parked value, for messages.
+	field []string
+}
+
+var workloadKinds = []workloadKind{
+	{gvr: schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}, kind: "Deployment",
+		annotation: drv1.AnnotationOriginalReplicas, field: []string{"spec", "replicas"}},
+	{gvr: schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "statefulsets"}, kind: "StatefulSet",
+		annotation: drv1.AnnotationOriginalReplicas, field: []string{"spec", "replicas"}},
+	{gvr: schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "daemonsets"}, kind: "DaemonSet",
+		annotation: drv1.AnnotationOriginalNodeSelector, field: []string{"spec", "template", "spec", "nodeSelector"}},
+	{gvr: schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "cronjobs"}, kind: "CronJob",
+		annotation: drv1.AnnotationOriginalSuspend, field: []string{"spec", "suspend"}},
+}
+
+// workload is one listed object of a parked kind.
+type workload struct {
+	kind *workloadKind
+	obj  *unstructured.Unstructured
+}
+
+func (w workload) key() string { return w.kind.kind + "/" + w.obj.GetName() }
+
+func (w workload) recorded() (string, bool) {
+	v, ok := w.obj.GetAnnotations()[w.kind.annotation]
+	return v, ok
+}
+
+// listWorkloads lists every object of the parked kinds in one namespace, by kind then name.
+func listWorkloads(ctx context.Context, h *cluster.Handle, ns string, sel labels.Selector) ([]workload, error) {
+	var out []workload
+	for i := range workloadKinds {
+		k := &workloadKinds[i]
+		opts := metav1.ListOptions{LabelSelector: sel.String(), Limit: 500}
+		for {
+			l, err := h.Dynamic.Resource(k.gvr).Namespace(ns).List(ctx, opts)
+			if err != nil {
+				return nil, fmt.Errorf("listing %s in namespace %s of cluster %s: %w", k.gvr.Resource, ns, h.Name, err)
+			}
+			for j := range l.Items {
+				out = append(out, workload{kind: k, obj: &l.Items[j]})
+			}
+			if opts.Continue = l.GetContinue(); opts.Continue == "" {
+				break
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b workload) int { return strings.Compare(a.obj.GetName(), b.obj.GetName()) })
+	slices.SortStableFunc(out, func(a, b workload) int { return strings.Compare(a.kind.kind, b.kind.kind) })
+	return out, nil
+}
+
+// changeFunc computes the wanted state of a live object; changed=false means nothing to write.
+type changeFunc func(live *unstructured.Unstructured) (want *unstructured.Unstructured, changed bool, err error)
+
+// changeWorkload applies fn to w and writes the difference as a JSON merge patch (field manager
+// dr-syncer, guarded by resourceVersion), re-reading and retrying on write conflicts. It returns
+// a description of the change, or "" when there was nothing to do.
+func changeWorkload(ctx context.Context, h *cluster.Handle, w workload, fn changeFunc, dryRun bool) (string, error) {
+	live := w.obj
+	var desc string
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		want, changed, err := fn(live)
+		if err != nil || !changed {
+			desc = ""
+			return err
+		}
+		desc = fmt.Sprintf("%s %s: %s → %s", w.kind.kind, live.GetName(), w.kind.state(live), w.kind.state(want))
+		if dryRun {
+			return nil
+		}
+		patch := client.MergeFromWithOptions(live, client.MergeFromWithOptimisticLock{})
+		data, err := patch.Data(want)
+		if err != nil {
+			return err
+		}
+		_, err = h.Dynamic.Resource(w.kind.gvr).Namespace(live.GetNamespace()).Patch(ctx, live.GetName(), patch.Type(), data,
+			metav1.PatchOptions{FieldManager: drv1.FieldManager})
+		if apierrors.IsConflict(err) {
+			fresh, gerr := h.Dynamic.Resource(w.kind.gvr).Namespace(live.GetNamespace()).Get(ctx, live.GetName(), metav1.GetOptions{})
+			if gerr != nil {
+				return gerr
+			}
+			live = fresh
+		}
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("%s %s/%s in cluster %s: %w", w.kind.kind, w.obj.GetNamespace(), w.obj.GetName(), h.Name, err)
+	}
+	return desc, nil
+}
+
+// state renders the parked field of obj for messages: "replicas=3", "suspend=true".
+func (k *workloadKind) state(obj *unstructured.Unstructured) string {
+	name := k.field[len(k.field)-1]
+	v, found, _ := unstructured.NestedFieldNoCopy(obj.Object, k.field...)
+	switch {
+	case !found && name == "nodeSelector":
+		return "nodeSelector={}"
+	case !found && name == "replicas":
+		return "replicas=1"
+	case !found:
+		return name + "=false"
+	}
+	if m, ok := v.(map[string]any); ok {
+		keys := make([]string, 0, len(m))
+		for key, val := range m {
+			keys = append(keys, fmt.Sprintf("%s=%v", key, val))
+		}
+		slices.Sort(keys)
+		return name + "={" + strings.Join(keys, ",") + "}"
+	}
+	return fmt.Sprintf("%s=%v", name, v)
+}

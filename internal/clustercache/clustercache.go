@@ -112,7 +112,6 @@ type entry struct {
 	reason    string
 	message   string
 	err       error
-	version   string
 	updated   time.Time
 }
 
@@ -221,18 +220,16 @@ func (c *Cache) Probe(ctx context.Context, name string) (string, error) {
 	c.startup.observe(name)
 	c.mu.RLock()
 	e := c.entries[name]
-	var h *cluster.Handle
-	var secret string
-	if e != nil {
-		h, secret = e.handle, e.secret
-	}
-	c.mu.RUnlock()
-	if h == nil {
-		if e == nil {
-			return "", &NotConnectedError{Cluster: name, Reason: ReasonPending, Message: "no connection: Connect was not called"}
-		}
+	switch {
+	case e == nil:
+		c.mu.RUnlock()
+		return "", &NotConnectedError{Cluster: name, Reason: ReasonPending, Message: "no connection: Connect was not called"}
+	case e.handle == nil:
+		defer c.mu.RUnlock()
 		return "", e.notConnected(name)
 	}
+	h, secret := e.handle, e.secret
+	c.mu.RUnlock()
 
 	ver, reason, msg, err := probe(ctx, h, secret)
 
@@ -240,15 +237,18 @@ func (c *Cache) Probe(ctx context.Context, name string) (string, error) {
 	defer c.mu.Unlock()
 	cur := c.entries[name]
 	if cur == nil || cur.handle != h {
-		// Disconnected or rebuilt meanwhile: this result is about a handle nobody uses.
-		return ver, err
+		// Disconnected or rebuilt meanwhile: the result is about a handle nobody uses any more.
+		if err != nil {
+			return "", &NotConnectedError{Cluster: name, Reason: reason, Message: msg, err: err}
+		}
+		return ver, nil
 	}
 	cur.updated = time.Now()
 	if err != nil {
-		cur.connected, cur.reason, cur.message, cur.err, cur.version = false, reason, msg, err, ""
+		cur.connected, cur.reason, cur.message, cur.err = false, reason, msg, err
 		return "", cur.notConnected(name)
 	}
-	cur.connected, cur.reason, cur.message, cur.err, cur.version = true, drv1.ReasonConnected, msg, nil, ver
+	cur.connected, cur.reason, cur.message, cur.err = true, drv1.ReasonConnected, msg, nil
 	return ver, nil
 }
 
@@ -392,9 +392,9 @@ func secretName(rc *drv1.RemoteCluster) string {
 	return fmt.Sprintf("%s/%s (key %s)", rc.Namespace, ref.Name, ref.Key)
 }
 
-func inputsHash(data []byte, context string, qps, burst int32) [sha256.Size]byte {
+func inputsHash(data []byte, kubeContext string, qps, burst int32) [sha256.Size]byte {
 	h := sha256.New()
-	for _, part := range [][]byte{data, []byte(context)} {
+	for _, part := range [][]byte{data, []byte(kubeContext)} {
 		_ = binary.Write(h, binary.BigEndian, uint64(len(part)))
 		h.Write(part)
 	}

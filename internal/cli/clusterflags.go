@@ -1,0 +1,409 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
+	"github.com/dr-syncer/dr-syncer/internal/cluster"
+	"github.com/dr-syncer/dr-syncer/internal/clustercache"
+	"github.com/dr-syncer/dr-syncer/internal/controller/namespacemapping"
+	"github.com/dr-syncer/dr-syncer/internal/engine"
+	"github.com/dr-syncer/dr-syncer/internal/kubeconfig"
+	"github.com/dr-syncer/dr-syncer/internal/ops"
+	"github.com/dr-syncer/dr-syncer/internal/transform"
+	"github.com/dr-syncer/dr-syncer/internal/version"
+)
+
+const (
+	// probeTimeout bounds the reachability check of a cluster a command cannot do without.
+	probeTimeout = 10 * time.Second
+	// cliQPS and cliBurst are the client-side rate limits of the command line toward each cluster,
+	// the same as the RemoteCluster defaults.
+	cliQPS, cliBurst = clustercache.DefaultQPS, clustercache.DefaultBurst
+	// cliMappingNamespace names the flag form's mappings: their ID is cli.<source namespace>.
+	cliMappingNamespace = "cli"
+	// defaultControllerNamespace is where status and trigger look unless told otherwise.
+	defaultControllerNamespace = "dr-syncer-system"
+)
+
+// clusterFlags say which clusters and namespaces an operation works on: a kubeconfig and
+// context per side (the flag form), or a NamespaceMapping in the controller's cluster (--mapping).
+type clusterFlags struct {
+	sourceKubeconfig, sourceContext string
+	destKubeconfig, destContext     string
+	sourceNamespace, destNamespace  string
+	mapping                         string
+	kubeconfig, context             string
+}
+
+var flagFormFlags = []string{"source-kubeconfig", "source-context", "dest-kubeconfig", "dest-context", "source-namespace", "dest-namespace"}
+
+func (f *clusterFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.sourceKubeconfig, "source-kubeconfig", "", "kubeconfig of the source (production) cluster (default $KUBECONFIG or ~/.kube/config)")
+	fs.StringVar(&f.sourceContext, "source-context", "", "kubeconfig context of the source cluster (default the current context)")
+	fs.StringVar(&f.destKubeconfig, "dest-kubeconfig", "", "kubeconfig of the destination (DR) cluster (default $KUBECONFIG or ~/.kube/config)")
+	fs.StringVar(&f.destContext, "dest-context", "", "kubeconfig context of the destination cluster (default the current context)")
+	fs.StringVar(&f.sourceNamespace, "source-namespace", "", "namespace to replicate (required unless --mapping)")
+	fs.StringVar(&f.destNamespace, "dest-namespace", "", "namespace in the destination cluster (default the source namespace's name)")
+	fs.StringVar(&f.mapping, "mapping", "", "use the NamespaceMapping NAMESPACE/NAME of the controller's cluster instead of the flags above")
+	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "with --mapping: kubeconfig of the cluster the controller runs in (default in-cluster, else $KUBECONFIG)")
+	fs.StringVar(&f.context, "context", "", "with --mapping: kubeconfig context of the controller's cluster")
+}
+
+// syncFlags are the NamespaceMapping spec fields a one-shot sync takes, under the same names.
+type syncFlags struct {
+	resourceTypes, excludeResourceTypes []string
+	selector                            string
+	scaleToZero, prune, syncCRDs        bool
+	conflictPolicy, immutableFieldPolicy string
+	maxDeletePercent                    int32
+	workers                             int
+}
+
+var specFlags = []string{"resource-types", "exclude-resource-types", "selector", "scale-to-zero", "prune", "sync-crds", "conflict-policy", "immutable-field-policy", "max-delete-percent"}
+
+func (f *syncFlags) register(fs *pflag.FlagSet) {
+	fs.StringSliceVar(&f.resourceTypes, "resource-types", []string{"*"}, "types to sync: Kind, plural or plural.group, comma-separated; * means every namespaced type worth copying")
+	fs.StringSliceVar(&f.excludeResourceTypes, "exclude-resource-types", nil, "types subtracted from --resource-types, same forms")
+	fs.StringVarP(&f.selector, "selector", "l", "", "label selector of the source objects to sync (e.g. app=web,tier!=cache)")
+	fs.BoolVar(&f.scaleToZero, "scale-to-zero", true, "park Deployments and StatefulSets at 0 replicas in DR, recording the source count")
+	fs.BoolVar(&f.prune, "prune", true, "delete DR copies whose source object is gone (never objects dr-syncer did not write)")
+	fs.BoolVar(&f.syncCRDs, "sync-crds", false, "copy the CustomResourceDefinitions of synced custom types to DR first")
+	fs.StringVar(&f.conflictPolicy, "conflict-policy", string(drv1.ConflictSkip), "DR objects dr-syncer did not write: Skip (report them) or Adopt (take them over)")
+	fs.StringVar(&f.immutableFieldPolicy, "immutable-field-policy", string(drv1.ImmutableSkip), "updates that hit an immutable field: Skip (report) or Recreate (delete and re-create; never PVCs)")
+	fs.Int32Var(&f.maxDeletePercent, "max-delete-percent", 50, "delete nothing when a prune would remove more than this share (and more than 10) of the managed objects")
+	fs.IntVar(&f.workers, "workers", 16, "parallel writes")
+}
+
+// spec turns the flags into the NamespaceMapping spec they name.
+func (f *syncFlags) spec() (drv1.NamespaceMappingSpec, error) {
+	s := drv1.NamespaceMappingSpec{
+		ResourceTypes: f.resourceTypes, ExcludeResourceTypes: f.excludeResourceTypes,
+		ScaleToZero: &f.scaleToZero, SyncCRDs: f.syncCRDs,
+		Prune: drv1.PruneConfig{Enabled: &f.prune, MaxDeletePercent: &f.maxDeletePercent},
+	}
+	switch strings.ToLower(f.conflictPolicy) {
+	case "skip":
+		s.ConflictPolicy = drv1.ConflictSkip
+	case "adopt":
+		s.ConflictPolicy = drv1.ConflictAdopt
+	default:
+		return s, fmt.Errorf("--conflict-policy %q: want Skip or Adopt", f.conflictPolicy)
+	}
+	switch strings.ToLower(f.immutableFieldPolicy) {
+	case "skip":
+		s.ImmutableFieldPolicy = drv1.ImmutableSkip
+	case "recreate":
+		s.ImmutableFieldPolicy = drv1.ImmutableRecreate
+	default:
+		return s, fmt.Errorf("--immutable-field-policy %q: want Skip or Recreate", f.immutableFieldPolicy)
+	}
+	if f.maxDeletePercent < 0 || f.maxDeletePercent > 100 {
+		return s, fmt.Errorf("--max-delete-percent %d: want 0 to 100", f.maxDeletePercent)
+	}
+	if f.workers < 1 {
+		return s, errors.New("--workers must be at least 1")
+	}
+	if f.selector != "" {
+		sel, err := metav1.ParseToLabelSelector(f.selector)
+		if err != nil {
+			return s, fmt.Errorf("--selector %q: %w", f.selector, err)
+		}
+		s.LabelSelector = sel
+	}
+	return s, nil
+}
+
+// resolveOptions say which clusters a command cannot do without.
+type resolveOptions struct {
+	// needSource: the command fails when the source does not answer (cutover does not).
+	needSource bool
+}
+
+// resolveScope checks the flags, builds the clients and the sync request. The destination (and,
+// with needSource, the source) must answer within probeTimeout.
+func resolveScope(ctx context.Context, cmd *cobra.Command, cf *clusterFlags, sf *syncFlags, o resolveOptions) (*ops.Scope, error) {
+	fs := cmd.Flags()
+	if cf.mapping != "" {
+		for _, name := range append(slices.Clone(flagFormFlags), specFlags...) {
+			if fs.Changed(name) {
+				return nil, fmt.Errorf("--%s cannot be combined with --mapping: the mapping's spec says what to sync, so that the command line and the controller run the same sync; edit the mapping, or use the flag form (--source-context/--dest-context/--source-namespace) instead", name)
+			}
+		}
+		return resolveMapping(ctx, cf, sf, o)
+	}
+	for _, name := range []string{"kubeconfig", "context"} {
+		if fs.Changed(name) {
+			return nil, fmt.Errorf("--%s names the controller's cluster and needs --mapping NAMESPACE/NAME; without a mapping, give the clusters with --source-kubeconfig/--source-context and --dest-kubeconfig/--dest-context", name)
+		}
+	}
+	return resolveFlags(ctx, cf, sf, o)
+}
+
+// resolveFlags builds the scope of the flag form.
+func resolveFlags(ctx context.Context, cf *clusterFlags, sf *syncFlags, o resolveOptions) (*ops.Scope, error) {
+	if cf.sourceNamespace == "" {
+		return nil, errors.New("--source-namespace is required (or name a NamespaceMapping with --mapping NAMESPACE/NAME)")
+	}
+	destNS := cf.destNamespace
+	if destNS == "" {
+		destNS = cf.sourceNamespace
+	}
+	spec, err := sf.spec()
+	if err != nil {
+		return nil, err
+	}
+	srcCfg, srcName, err := loadKubeconfig(cf.sourceKubeconfig, cf.sourceContext, "--source-kubeconfig", "--source-context")
+	if err != nil {
+		return nil, err
+	}
+	dstCfg, dstName, err := loadKubeconfig(cf.destKubeconfig, cf.destContext, "--dest-kubeconfig", "--dest-context")
+	if err != nil {
+		return nil, err
+	}
+	if srcCfg.Host == dstCfg.Host && cf.sourceNamespace == destNS {
+		return nil, fmt.Errorf("source and destination are the same namespace %s of the same cluster (%s): pass --dest-context (or --dest-kubeconfig) for the DR cluster, or --dest-namespace", destNS, srcCfg.Host)
+	}
+	if srcName == dstName {
+		srcName, dstName = "source", "dest"
+	}
+	src, err := newHandle(srcName, srcCfg)
+	if err != nil {
+		return nil, err
+	}
+	dst, err := newHandle(dstName, dstCfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := probe(ctx, dst, "destination", "--dest-kubeconfig/--dest-context"); err != nil {
+		return nil, err
+	}
+	if o.needSource {
+		if err := probe(ctx, src, "source", "--source-kubeconfig/--source-context"); err != nil {
+			return nil, err
+		}
+	}
+	spec.SourceNamespace, spec.DestinationNamespace = cf.sourceNamespace, destNS
+	m := &drv1.NamespaceMapping{ObjectMeta: metav1.ObjectMeta{Namespace: cliMappingNamespace, Name: cf.sourceNamespace}, Spec: spec}
+	req, err := namespacemapping.EngineRequest(m, src, dst, sf.workers)
+	if err != nil {
+		return nil, err
+	}
+	req.Transform.SourceCluster = srcName
+	// Go on with whatever wrote the DR namespace (usually the controller's mapping), so that the
+	// flag form neither conflicts with nor prunes its objects.
+	ns := &corev1.Namespace{}
+	switch err := dst.Client.Get(ctx, client.ObjectKey{Name: destNS}, ns); {
+	case err == nil:
+		if id := ns.Labels[drv1.LabelMapping]; id != "" {
+			req.Transform.MappingID = id
+		}
+	case !apierrors.IsNotFound(err):
+		return nil, fmt.Errorf("reading namespace %s in the destination cluster: %w", destNS, err)
+	}
+	return &ops.Scope{Source: src, Dest: dst, SourceNamespace: cf.sourceNamespace, DestNamespace: destNS, Sync: req}, nil
+}
+
+// resolveMapping builds the scope of a NamespaceMapping: the clusters come from its
+// RemoteClusters' Secrets, checked like the controller checks them.
+func resolveMapping(ctx context.Context, cf *clusterFlags, sf *syncFlags, o resolveOptions) (*ops.Scope, error) {
+	key, err := parseMappingRef(cf.mapping, "")
+	if err != nil {
+		return nil, fmt.Errorf("--mapping: %w", err)
+	}
+	if sf.workers < 1 {
+		return nil, errors.New("--workers must be at least 1")
+	}
+	cfg, err := controllerConfig(cf.kubeconfig, cf.context)
+	if err != nil {
+		return nil, err
+	}
+	local, err := newHandle(transform.LocalCluster, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := probe(ctx, local, "controller's", "--kubeconfig/--context"); err != nil {
+		return nil, fmt.Errorf("%w (when the controller's cluster is down, use the flag form: --source-context/--dest-context/--source-namespace)", err)
+	}
+	m, err := ops.GetMapping(ctx, local.Client, key)
+	if err != nil {
+		return nil, err
+	}
+	src := local
+	if m.Spec.SourceCluster != "" {
+		if src, err = remoteHandle(ctx, local.Client, m.Namespace, m.Spec.SourceCluster, "sourceCluster", key); err != nil {
+			return nil, err
+		}
+	}
+	dst, err := remoteHandle(ctx, local.Client, m.Namespace, m.Spec.DestinationCluster, "destinationCluster", key)
+	if err != nil {
+		return nil, err
+	}
+	if err := probe(ctx, dst, "destination", "RemoteCluster "+m.Namespace+"/"+m.Spec.DestinationCluster); err != nil {
+		return nil, err
+	}
+	if o.needSource && src != local {
+		if err := probe(ctx, src, "source", "RemoteCluster "+m.Namespace+"/"+m.Spec.SourceCluster); err != nil {
+			return nil, err
+		}
+	}
+	req, err := namespacemapping.EngineRequest(m, src, dst, sf.workers)
+	if err != nil {
+		return nil, fmt.Errorf("NamespaceMapping %s: %w", key, err)
+	}
+	into, err := ops.MappingsInto(ctx, local.Client, m.Namespace, m.Spec.DestinationCluster, m.Spec.DestNamespace())
+	if err != nil {
+		return nil, err
+	}
+	s := &ops.Scope{Source: src, Dest: dst, SourceNamespace: m.Spec.SourceNamespace, DestNamespace: m.Spec.DestNamespace(),
+		Sync: req, Controller: local.Client}
+	for _, other := range into {
+		s.Mappings = append(s.Mappings, types.NamespacedName{Namespace: other.Namespace, Name: other.Name})
+		s.MappingIDs = append(s.MappingIDs, engine.MappingID(other.Namespace, other.Name))
+	}
+	return s, nil
+}
+
+// parseMappingRef reads NAMESPACE/NAME, or NAME in defaultNamespace when that is set.
+func parseMappingRef(ref, defaultNamespace string) (types.NamespacedName, error) {
+	ns, name, found := strings.Cut(ref, "/")
+	if !found {
+		if defaultNamespace == "" {
+			return types.NamespacedName{}, fmt.Errorf("%q: want NAMESPACE/NAME, e.g. dr-syncer-system/shop", ref)
+		}
+		ns, name = defaultNamespace, ref
+	}
+	if ns == "" || name == "" || strings.Contains(name, "/") {
+		return types.NamespacedName{}, fmt.Errorf("%q: want NAMESPACE/NAME, e.g. dr-syncer-system/shop", ref)
+	}
+	return types.NamespacedName{Namespace: ns, Name: name}, nil
+}
+
+// remoteHandle builds the clients of a RemoteCluster from its kubeconfig Secret, with the same
+// checks (kubeconfig.Load, strict policy), rate limits and timeout as the controller.
+func remoteHandle(ctx context.Context, c client.Client, namespace, name, field string, mapping types.NamespacedName) (*cluster.Handle, error) {
+	rc := &drv1.RemoteCluster{}
+	if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, rc); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, fmt.Errorf("RemoteCluster %s/%s (spec.%s of NamespaceMapping %s) does not exist: create it, or fix the mapping", namespace, name, field, mapping)
+		}
+		return nil, fmt.Errorf("reading RemoteCluster %s/%s: %w", namespace, name, err)
+	}
+	ref := rc.Spec.KubeconfigSecretRef
+	keyName := ref.Key
+	if keyName == "" {
+		keyName = "kubeconfig"
+	}
+	secret := &corev1.Secret{}
+	if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: ref.Name}, secret); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, fmt.Errorf("Secret %s/%s named by RemoteCluster %s does not exist: create it with the cluster's kubeconfig under key %q", namespace, ref.Name, name, keyName)
+		}
+		return nil, fmt.Errorf("reading Secret %s/%s of RemoteCluster %s (your user needs get on Secrets in %s): %w", namespace, ref.Name, name, namespace, err)
+	}
+	data, ok := secret.Data[keyName]
+	if !ok {
+		return nil, fmt.Errorf("Secret %s/%s of RemoteCluster %s has no key %q: add the kubeconfig under that key or set spec.kubeconfigSecretRef.key", namespace, ref.Name, name, keyName)
+	}
+	cfg, err := kubeconfig.Load(data, rc.Spec.Context, kubeconfig.Policy{})
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig in Secret %s/%s of RemoteCluster %s: %w", namespace, ref.Name, name, err)
+	}
+	cfg.QPS, cfg.Burst = float32(rc.Spec.QPS), int(rc.Spec.Burst)
+	if cfg.QPS <= 0 {
+		cfg.QPS = cliQPS
+	}
+	if cfg.Burst <= 0 {
+		cfg.Burst = cliBurst
+	}
+	cfg.Timeout = clustercache.RequestTimeout
+	cfg.UserAgent = "dr-syncer-cli/" + version.Version
+	return cluster.New(name, cfg)
+}
+
+// loadKubeconfig loads a kubeconfig given on the command line (trusted): the file, else
+// $KUBECONFIG or ~/.kube/config, with the context override. It returns the context's name.
+// pathFlag and contextFlag name the flags in messages.
+func loadKubeconfig(path, context, pathFlag, contextFlag string) (*rest.Config, string, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	where := "$KUBECONFIG or ~/.kube/config"
+	if path != "" {
+		rules.ExplicitPath, where = path, path
+	}
+	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: context})
+	raw, err := cc.RawConfig()
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: reading %s: %w", pathFlag, where, err)
+	}
+	if len(raw.Contexts) == 0 {
+		return nil, "", fmt.Errorf("no kubeconfig context found in %s: pass %s (and %s)", where, pathFlag, contextFlag)
+	}
+	name := context
+	if name == "" {
+		name = raw.CurrentContext
+	}
+	names := make([]string, 0, len(raw.Contexts))
+	for n := range raw.Contexts {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	if name == "" {
+		return nil, "", fmt.Errorf("%s has no current context: pass %s, one of %s", where, contextFlag, strings.Join(names, ", "))
+	}
+	if _, ok := raw.Contexts[name]; !ok {
+		return nil, "", fmt.Errorf("%s %q: no such context in %s; available: %s", contextFlag, name, where, strings.Join(names, ", "))
+	}
+	cfg, err := cc.ClientConfig()
+	if err != nil {
+		return nil, "", fmt.Errorf("kubeconfig %s, context %s: %w", where, name, err)
+	}
+	return cfg, name, nil
+}
+
+// controllerConfig loads the controller's cluster: in-cluster when nothing is given and the
+// command runs in a pod, else like loadKubeconfig.
+func controllerConfig(path, context string) (*rest.Config, error) {
+	if path == "" && context == "" {
+		if cfg, err := rest.InClusterConfig(); err == nil {
+			return cfg, nil
+		}
+	}
+	cfg, _, err := loadKubeconfig(path, context, "--kubeconfig", "--context")
+	return cfg, err
+}
+
+// newHandle builds the clients of a cluster given on the command line.
+func newHandle(name string, cfg *rest.Config) (*cluster.Handle, error) {
+	cfg = rest.CopyConfig(cfg)
+	if cfg.QPS == 0 {
+		cfg.QPS, cfg.Burst = cliQPS, cliBurst
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = clustercache.RequestTimeout
+	}
+	cfg.UserAgent = "dr-syncer-cli/" + version.Version
+	return cluster.New(name, cfg)
+}
+
+// probe fails with advice when a cluster does not answer.
+func probe(ctx context.Context, h *cluster.Handle, role, flags string) error {
+	if err := ops.Probe(ctx, h, probeTimeout); err != nil {
+		return fmt.Errorf("the %s cluster does not answer: %w; check %s, the network path and that the API server is up", role, err, flags)
+	}
+	return nil
+}

@@ -60,19 +60,19 @@ func (f *clusterFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.destContext, "dest-context", "", "kubeconfig context of the destination cluster (default the current context)")
 	fs.StringVar(&f.sourceNamespace, "source-namespace", "", "namespace to replicate (required unless --mapping)")
 	fs.StringVar(&f.destNamespace, "dest-namespace", "", "namespace in the destination cluster (default the source namespace's name)")
-	fs.StringVar(&f.mapping, "mapping", "", "use the NamespaceMapping NAMESPACE/NAME of the controller's cluster instead of the flags above")
+	fs.StringVar(&f.mapping, "mapping", "", "take clusters, namespaces and sync options from the NamespaceMapping NAMESPACE/NAME in the controller's cluster (instead of --source-*, --dest-* and the sync flags)")
 	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "with --mapping: kubeconfig of the cluster the controller runs in (default in-cluster, else $KUBECONFIG)")
 	fs.StringVar(&f.context, "context", "", "with --mapping: kubeconfig context of the controller's cluster")
 }
 
 // syncFlags are the NamespaceMapping spec fields a one-shot sync takes, under the same names.
 type syncFlags struct {
-	resourceTypes, excludeResourceTypes []string
-	selector                            string
-	scaleToZero, prune, syncCRDs        bool
+	resourceTypes, excludeResourceTypes  []string
+	selector                             string
+	scaleToZero, prune, syncCRDs         bool
 	conflictPolicy, immutableFieldPolicy string
-	maxDeletePercent                    int32
-	workers                             int
+	maxDeletePercent                     int32
+	workers                              int
 }
 
 var specFlags = []string{"resource-types", "exclude-resource-types", "selector", "scale-to-zero", "prune", "sync-crds", "conflict-policy", "immutable-field-policy", "max-delete-percent"}

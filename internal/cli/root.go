@@ -33,7 +33,8 @@ disaster-recovery (DR) cluster as a parked standby image, and brings it live on 
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newVersionCommand(), newControllerCommand())
+	root.AddCommand(newVersionCommand(), newControllerCommand(),
+		newPlanCommand(), newSyncCommand(), newCutoverCommand(), newFailbackCommand(), newStatusCommand(), newTriggerCommand())
 	return root
 }
 

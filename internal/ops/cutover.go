@@ -106,22 +106,32 @@ func Cutover(ctx context.Context, s *Scope, o Options) (*Report, error) {
 // finalSync runs the forward sync and reports it; per-object failures are warnings (DR comes
 // live regardless), a sync that cannot run at all stops the cutover.
 func finalSync(ctx context.Context, s *Scope, o Options, st *steps) error {
-	req := s.Sync
-	req.DryRun = o.DryRun
-	if o.SyncProgress != nil {
-		o.SyncProgress(&req)
-	}
-	res, err := engine.Sync(ctx, req)
-	st.rep.Sync = res
+	res, err := runSync(ctx, s.Sync, o, st)
 	if err != nil {
 		return fmt.Errorf("final sync: %w; to bring DR live with what the last sync copied, re-run with --no-sync", err)
 	}
-	st.note("%s", SyncSummary(res, o.DryRun))
-	st.rep.Changes += int(res.Stats.Created + res.Stats.Updated + res.Stats.Deleted)
 	if res.Stats.Failed > 0 {
 		st.warn("%d objects failed in the final sync (%s); DR comes live with their previous version", res.Stats.Failed, failureList(res))
 	}
 	return nil
+}
+
+// runSync runs a final or reverse sync with the caller's progress reporting and reports it.
+func runSync(ctx context.Context, req engine.Request, o Options, st *steps) (*engine.Result, error) {
+	req.DryRun = o.DryRun
+	done := func() {}
+	if o.SyncProgress != nil {
+		done = o.SyncProgress(&req)
+	}
+	res, err := engine.Sync(ctx, req)
+	done()
+	st.rep.Sync = res
+	if err != nil {
+		return res, err
+	}
+	st.note("%s", SyncSummary(res, o.DryRun))
+	st.rep.Changes += int(res.Stats.Created + res.Stats.Updated + res.Stats.Deleted)
+	return res, nil
 }
 
 // changeAll applies fn to every workload that keep accepts (nil: all) and reports each change.

@@ -40,18 +40,10 @@ func Failback(ctx context.Context, s *Scope, o Options) (*Report, error) {
 	case liveSince == "":
 		st.warn("reverse sync skipped: namespace %s in %s is not marked live (annotation %s): either no cutover happened or a failback has parked DR already, and copying parked workloads would park the source", s.DestNamespace, s.Dest.Name, AnnotationLiveSince)
 	default:
-		req := ReverseRequest(s)
-		req.DryRun = o.DryRun
-		if o.SyncProgress != nil {
-			o.SyncProgress(&req)
-		}
-		res, err := engine.Sync(ctx, req)
-		st.rep.Sync = res
+		res, err := runSync(ctx, ReverseRequest(s), o, st)
 		if err != nil {
 			return st.rep, fmt.Errorf("reverse sync: %w; DR is still live, nothing else was changed", err)
 		}
-		st.note("%s", SyncSummary(res, o.DryRun))
-		st.rep.Changes += int(res.Stats.Created + res.Stats.Updated + res.Stats.Deleted)
 		if res.Stats.Failed > 0 {
 			return st.rep, fmt.Errorf("reverse sync: %d objects failed (%s); DR is still live: fix them and re-run failback", res.Stats.Failed, failureList(res))
 		}

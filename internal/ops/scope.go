@@ -84,8 +84,8 @@ type Options struct {
 	// Out receives one line per step and per change.
 	Out io.Writer
 	// SyncProgress, when set, is called with the request of a final or reverse sync before it
-	// runs, so the caller can attach progress reporting.
-	SyncProgress func(*engine.Request)
+	// runs, so the caller can attach progress reporting; the returned func runs after the sync.
+	SyncProgress func(*engine.Request) (done func())
 }
 
 func (o Options) sourceTimeout() time.Duration {

@@ -74,7 +74,7 @@ func CollectStatus(ctx context.Context, c client.Client, namespace string, now t
 	}
 	st := &Status{Time: now, Mappings: []MappingStatus{}, RemoteClusters: []RemoteClusterStatus{}}
 	for i := range maps.Items {
-		st.Mappings = append(st.Mappings, mappingStatus(&maps.Items[i], now))
+		st.Mappings = append(st.Mappings, CollectMapping(&maps.Items[i], now))
 	}
 	for i := range rcs.Items {
 		rc := &rcs.Items[i]
@@ -93,7 +93,8 @@ func CollectStatus(ctx context.Context, c client.Client, namespace string, now t
 	return st, nil
 }
 
-func mappingStatus(m *drv1.NamespaceMapping, now time.Time) MappingStatus {
+// CollectMapping flattens one NamespaceMapping as status shows it.
+func CollectMapping(m *drv1.NamespaceMapping, now time.Time) MappingStatus {
 	src := m.Spec.SourceCluster
 	if src == "" {
 		src = transform.LocalCluster

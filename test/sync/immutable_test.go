@@ -59,10 +59,12 @@ func TestImmutableFieldPolicy(t *testing.T) {
 // TestPVCStorage: a PVC is never shrunk in DR; growth is applied once the DR claim can be
 // expanded (bound, and its storage class allows expansion).
 //
-// Observed on a bare API server: storage changes are refused for unbound claims (admission
-// PersistentVolumeClaimResize: "Only bound persistent volume claims can be expanded", 403), so
-// growth of an unbound DR claim is reported as a failure of that one object and retried by the
-// next sync; the test binds the DR claim by hand, as a provisioner would.
+// Observed on a bare API server: a storage change of an unbound claim is refused by validation
+// (422 "spec: Forbidden: spec is immutable after creation except resources.requests and
+// volumeAttributesClassName for bound claims"), so growth of an unbound DR claim is reported as a
+// failure of that one object (reason ApplyFailed) and applied by the first sync after the claim
+// is bound. The test binds the DR claim by hand, as a provisioner would; growing a bound claim
+// also needs a storage class with allowVolumeExpansion (admission PersistentVolumeClaimResize).
 func TestPVCStorage(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()

@@ -31,7 +31,9 @@ func setData(g Gomega, ns, name, value string) {
 	g.Expect(prod.Client.Update(context.Background(), cm)).To(Succeed())
 }
 
-func drData(g Gomega, ns, name string) any { return nested(g, get(g, dr, gvkConfigMap, ns, name), "data", "key") }
+func drData(g Gomega, ns, name string) any {
+	return nested(g, get(g, dr, gvkConfigMap, ns, name), "data", "key")
+}
 
 // TestManualSyncNow: in Manual mode every new sync-now value syncs once; the same value again,
 // or any other metadata change, does not.

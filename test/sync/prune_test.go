@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -141,7 +142,7 @@ func TestPruneSkipsFailedList(t *testing.T) {
 	g.Eventually(func(g Gomega) {
 		rc := &drv1.RemoteCluster{}
 		g.Expect(prod.Client.Get(ctx, client.ObjectKey{Namespace: controllerNS, Name: "prod-limited"}, rc)).To(Succeed())
-		ready := findCondition(rc.Status.Conditions, drv1.ConditionReady)
+		ready := meta.FindStatusCondition(rc.Status.Conditions, drv1.ConditionReady)
 		g.Expect(ready).NotTo(BeNil())
 		g.Expect(ready.Status).To(Equal(metav1.ConditionTrue), ready.Message)
 	}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
@@ -176,13 +177,4 @@ func TestPruneSkipsFailedList(t *testing.T) {
 	get(g, dr, gvkConfigMap, ns, "a")
 	get(g, dr, gvkConfigMap, ns, "b")
 	get(g, dr, gvkSecret, ns, "s")
-}
-
-func findCondition(conds []metav1.Condition, typ string) *metav1.Condition {
-	for i := range conds {
-		if conds[i].Type == typ {
-			return &conds[i]
-		}
-	}
-	return nil
 }

@@ -21,7 +21,10 @@ import (
 	"github.com/dr-syncer/dr-syncer/internal/engine"
 )
 
-var gvkJob = schema.GroupVersionKind{Group: "batch", Version: "v1", Kind: "Job"}
+var (
+	gvkJob = schema.GroupVersionKind{Group: "batch", Version: "v1", Kind: "Job"}
+	gvkCRD = apiextensionsv1.SchemeGroupVersion.WithKind("CustomResourceDefinition")
+)
 
 func job(ns, name string) *batchv1.Job {
 	tmpl := podTemplate(name)
@@ -180,13 +183,13 @@ func TestSyncCRDs(t *testing.T) {
 	gvk := schema.GroupVersionKind{Group: "example.com", Version: "v1", Kind: "Widget"}
 	ns := newNamespace(t, g, "crds")
 	create(g, prod, widget(gvk, ns, "w1"), configMap(ns, "cm"))
-	g.Expect(absent(dr, crdGVK(), "", "widgets.example.com")).To(BeTrue())
+	g.Expect(absent(dr, gvkCRD, "", "widgets.example.com")).To(BeTrue())
 
 	create(g, prod, mapping("sync-crds", ns, ns, func(m *drv1.NamespaceMapping) { m.Spec.SyncCRDs = true }))
 	t.Cleanup(func() { deleteMapping(NewWithT(t), "sync-crds") })
 	m := triggerSync(t, g, "sync-crds")
 	g.Expect(m.Status.Phase).To(Equal(drv1.PhaseSynced), failedNames(m))
-	crd := get(g, dr, crdGVK(), "", "widgets.example.com")
+	crd := get(g, dr, gvkCRD, "", "widgets.example.com")
 	dr.Invalidate()
 	g.Expect(nested(g, crd, "spec", "scope")).To(Equal("Namespaced"))
 	w := get(g, dr, gvk, ns, "w1")
@@ -215,9 +218,5 @@ func TestTypeNotServedInDest(t *testing.T) {
 	g.Expect(condition(m, drv1.ConditionReady).Status).To(Equal(metav1.ConditionFalse))
 	get(g, dr, gvkConfigMap, ns, "cm")
 	get(g, dr, gvkDeployment, ns, "web")
-	g.Expect(absent(dr, crdGVK(), "", "gadgets.example.com")).To(BeTrue())
-}
-
-func crdGVK() schema.GroupVersionKind {
-	return apiextensionsv1.SchemeGroupVersion.WithKind("CustomResourceDefinition")
+	g.Expect(absent(dr, gvkCRD, "", "gadgets.example.com")).To(BeTrue())
 }

@@ -1,0 +1,115 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/dr-syncer/dr-syncer/internal/engine"
+	"github.com/dr-syncer/dr-syncer/internal/ops"
+)
+
+// opFlags are the flags cutover and failback share besides the cluster and sync flags.
+type opFlags struct {
+	dryRun        bool
+	sourceTimeout time.Duration
+}
+
+func (f *opFlags) register(fs *pflag.FlagSet) {
+	fs.BoolVar(&f.dryRun, "dry-run", false, "print the steps and the changes they would make; write nothing")
+	fs.DurationVar(&f.sourceTimeout, "source-timeout", ops.DefaultSourceTimeout, "how long to wait for the source cluster to answer")
+}
+
+func (f *opFlags) options(out, progressOut io.Writer, label string) ops.Options {
+	return ops.Options{
+		DryRun: f.dryRun, SourceTimeout: f.sourceTimeout, Out: out,
+		SyncProgress: func(req *engine.Request) func() {
+			p := newProgress(progressOut, label)
+			p.attach(req)
+			return p.finish
+		},
+	}
+}
+
+// writeOutcome prints the last line of a cutover or failback.
+func writeOutcome(w io.Writer, what string, rep *ops.Report, dryRun bool) {
+	switch {
+	case dryRun:
+		fmt.Fprintf(w, "dry run: %s would make %d changes; nothing was written\n", what, rep.Changes)
+	case len(rep.Warnings) > 0:
+		fmt.Fprintf(w, "%s done with %d changes and %d warnings (see above)\n", what, rep.Changes, len(rep.Warnings))
+	case rep.Changes == 0:
+		fmt.Fprintf(w, "%s done: nothing to change\n", what)
+	default:
+		fmt.Fprintf(w, "%s done: %d changes\n", what, rep.Changes)
+	}
+}
+
+func newCutoverCommand() *cobra.Command {
+	var (
+		cf     clusterFlags
+		sf     syncFlags
+		of     opFlags
+		noSync bool
+	)
+	cmd := &cobra.Command{
+		Use:   "cutover",
+		Short: "Bring a DR namespace live",
+		Long: `Bring a DR namespace live, in five steps:
+
+  1. pause the NamespaceMappings that write into it (--mapping form: the controller's cluster
+     is known), so that no sync parks DR again;
+  2. run a final sync, when the source answers (skip it with --no-sync);
+  3. mark the DR namespace live (annotation dr-syncer.io/live-since);
+  4. scale the source workloads that have a DR copy to 0, CronJobs suspended, DaemonSets parked,
+     recording what they ran in the same annotations dr-syncer uses in DR
+     (dr-syncer.io/original-replicas, ...) on the source objects; skipped with a warning when
+     the source does not answer;
+  5. restore every DR workload from dr-syncer's records: Deployments and StatefulSets at the
+     source's replica count, CronJobs resumed, DaemonSets unparked.
+
+Only the DR cluster has to answer: with the source API server down, cutover waits
+--source-timeout for it and goes on. Every step looks before it writes, so running cutover
+again changes nothing, and a cutover interrupted halfway is finished by running it again (when
+the source comes back, run it once more to park the source).
+
+When the controller runs in the source cluster and that cluster is down, use the flag form:
+the mappings cannot be paused then; when the source comes back, its controller resumes them
+unless it is kept down, so run cutover (--mapping form) again at once.`,
+		Example: `  # production is down: bring DR live from the DR cluster alone
+  dr-syncer cutover --source-context prod --dest-context dr --source-namespace shop
+
+  # the controller's mapping: pause it, final sync, park prod, activate DR
+  dr-syncer cutover --mapping dr-syncer-system/shop
+
+  # see the steps first
+  dr-syncer cutover --mapping dr-syncer-system/shop --dry-run`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := resolveScope(cmd.Context(), cmd, &cf, &sf, resolveOptions{})
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "cutover %s\n", s.Where())
+			o := of.options(out, cmd.ErrOrStderr(), "final sync")
+			o.NoSync = noSync
+			rep, err := ops.Cutover(cmd.Context(), s, o)
+			if err != nil {
+				return fmt.Errorf("cutover %s: %w", s.Where(), err)
+			}
+			writeOutcome(out, "cutover", rep, of.dryRun)
+			return nil
+		},
+	}
+	fs := cmd.Flags()
+	fs.SortFlags = false
+	cf.register(fs)
+	sf.register(fs)
+	of.register(fs)
+	fs.BoolVar(&noSync, "no-sync", false, "skip the final sync (it runs by default when the source answers)")
+	return cmd
+}

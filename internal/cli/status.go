@@ -1,0 +1,190 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+	"k8s.io/apimachinery/pkg/util/duration"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/dr-syncer/dr-syncer/internal/ops"
+	"github.com/dr-syncer/dr-syncer/internal/transform"
+)
+
+// controllerClusterFlags reach the cluster the controller runs in (status, trigger).
+type controllerClusterFlags struct {
+	kubeconfig, context, namespace string
+}
+
+func (f *controllerClusterFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig of the cluster the controller runs in (default in-cluster, else $KUBECONFIG or ~/.kube/config)")
+	fs.StringVar(&f.context, "context", "", "kubeconfig context of the controller's cluster (default the current context)")
+	fs.StringVarP(&f.namespace, "namespace", "n", defaultControllerNamespace, "namespace of the NamespaceMappings and RemoteClusters")
+}
+
+// client connects to the controller's cluster and checks that it answers.
+func (f *controllerClusterFlags) client(ctx context.Context) (client.Client, error) {
+	cfg, err := controllerConfig(f.kubeconfig, f.context)
+	if err != nil {
+		return nil, err
+	}
+	h, err := newHandle(transform.LocalCluster, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := probe(ctx, h, "controller's", "--kubeconfig/--context"); err != nil {
+		return nil, err
+	}
+	return h.Client, nil
+}
+
+func newStatusCommand() *cobra.Command {
+	var (
+		cf       controllerClusterFlags
+		out      outputFlag
+		all      bool
+		watch    bool
+		interval time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show the NamespaceMappings and RemoteClusters and how far behind DR is",
+		Long: `Show every NamespaceMapping (source → destination, mode, phase, last successful sync and its
+age, which is the current recovery point objective (RPO), next sync, what the last sync did,
+and its Ready message) and every RemoteCluster (ready, Kubernetes version, last probe) of the
+controller's namespace.
+
+--watch redraws the tables every --interval until interrupted.`,
+		Example: `  dr-syncer status
+  dr-syncer status --context mgmt --namespace dr-syncer-system --watch
+  dr-syncer status -A -o json | jq '.namespaceMappings[] | select(.rpoSeconds > 900) | .name'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := out.check("table", "json", "yaml"); err != nil {
+				return err
+			}
+			if interval < time.Second {
+				return fmt.Errorf("--interval %s: want at least 1s", interval)
+			}
+			ctx := cmd.Context()
+			c, err := cf.client(ctx)
+			if err != nil {
+				return err
+			}
+			ns := cf.namespace
+			if all {
+				ns = ""
+			}
+			w := cmd.OutOrStdout()
+			tty := false
+			if f, ok := w.(*os.File); ok {
+				tty = term.IsTerminal(int(f.Fd()))
+			}
+			for first := true; ; first = false {
+				st, err := ops.CollectStatus(ctx, c, ns, time.Now())
+				if err != nil {
+					return err
+				}
+				if watch && tty {
+					fmt.Fprint(w, "\x1b[H\x1b[2J") // clear the screen
+				}
+				switch {
+				case out.format != "table":
+					if watch && out.format == "yaml" && !first {
+						fmt.Fprintln(w, "---")
+					}
+					err = writeStructured(w, out.format, st)
+				default:
+					if watch && !first && !tty {
+						fmt.Fprintln(w)
+					}
+					err = writeStatusTables(w, st, all)
+				}
+				if err != nil || !watch {
+					return err
+				}
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-time.After(interval):
+				}
+			}
+		},
+	}
+	fs := cmd.Flags()
+	fs.SortFlags = false
+	cf.register(fs)
+	out.register(fs, "table", "json", "yaml")
+	fs.BoolVarP(&all, "all-namespaces", "A", false, "show the NamespaceMappings and RemoteClusters of every namespace")
+	fs.BoolVarP(&watch, "watch", "w", false, "redraw every --interval until interrupted")
+	fs.DurationVar(&interval, "interval", 5*time.Second, "how often --watch redraws")
+	return cmd
+}
+
+// writeStatusTables prints the NamespaceMapping and RemoteCluster tables.
+func writeStatusTables(w io.Writer, st *ops.Status, withNamespace bool) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	prefix := func(ns string) string {
+		if withNamespace {
+			return ns + "\t"
+		}
+		return ""
+	}
+	nsHeader := prefix("NAMESPACE")
+	fmt.Fprintf(tw, "%sNAMESPACEMAPPING\tSOURCE → DESTINATION\tMODE\tPHASE\tLAST SUCCESSFUL SYNC\tRPO\tNEXT SYNC\tOBJECTS\tCHANGED\tCONFLICTS\tFAILED\tREADY\tMESSAGE\n", nsHeader)
+	if len(st.Mappings) == 0 {
+		fmt.Fprintf(tw, "%s(none)\n", prefix("-"))
+	}
+	for _, m := range st.Mappings {
+		phase := m.Phase
+		if phase == "" {
+			phase = "-"
+		}
+		last, rpo := "never", "-"
+		if m.LastSuccessfulSync != nil {
+			last = m.LastSuccessfulSync.Format(time.RFC3339)
+			rpo = duration.HumanDuration(time.Duration(*m.RPOSeconds) * time.Second)
+		}
+		next := "-"
+		switch {
+		case m.Paused:
+			next = "paused"
+		case m.NextSync != nil && m.NextSync.After(st.Time):
+			next = "in " + duration.HumanDuration(m.NextSync.Sub(st.Time))
+		case m.NextSync != nil:
+			next = "due"
+		case m.Mode == "Manual":
+			next = "on request"
+		}
+		objects, changed, conflicts, failed := "-", "-", "-", "-"
+		if s := m.Stats; s != nil {
+			objects, changed = fmt.Sprint(s.Total), fmt.Sprint(s.Created+s.Updated+s.Deleted)
+			conflicts, failed = fmt.Sprint(s.Conflicts), fmt.Sprint(s.Failed)
+		}
+		fmt.Fprintf(tw, "%s%s\t%s → %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", prefix(m.Namespace), m.Name,
+			m.Source, m.Destination, m.Mode, phase, last, rpo, next, objects, changed, conflicts, failed, m.Ready, oneLine(m.Message, 120))
+	}
+	fmt.Fprintln(tw)
+	fmt.Fprintf(tw, "%sREMOTECLUSTER\tREADY\tVERSION\tLAST PROBE\tMESSAGE\n", nsHeader)
+	if len(st.RemoteClusters) == 0 {
+		fmt.Fprintf(tw, "%s(none)\n", prefix("-"))
+	}
+	for _, rc := range st.RemoteClusters {
+		version, probed := rc.Version, "never"
+		if version == "" {
+			version = "-"
+		}
+		if rc.LastProbe != nil {
+			probed = duration.HumanDuration(st.Time.Sub(*rc.LastProbe)) + " ago"
+		}
+		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\t%s\n", prefix(rc.Namespace), rc.Name, rc.Ready, version, probed, oneLine(rc.Message, 120))
+	}
+	return tw.Flush()
+}

@@ -17,7 +17,7 @@ const (
 	AnnotationSourceUID = "dr-syncer.io/source-uid"
 	// AnnotationOriginalReplicas records the source replica count of a parked workload.
 	AnnotationOriginalReplicas = "dr-syncer.io/original-replicas"
-	// AnnotationOriginalSuspend records the source spec.suspend of a CronJob parked in DR.
+	// AnnotationOriginalSuspend records the source spec.suspend of a CronJob or Job parked in DR.
 	AnnotationOriginalSuspend = "dr-syncer.io/original-suspend"
 	// AnnotationOriginalNodeSelector records the source nodeSelector (JSON) of a parked DaemonSet.
 	AnnotationOriginalNodeSelector = "dr-syncer.io/original-node-selector"

@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -119,14 +120,20 @@ func (f *syncFlags) spec() (drv1.NamespaceMappingSpec, error) {
 	if f.workers < 1 {
 		return s, errors.New("--workers must be at least 1")
 	}
-	if f.selector != "" {
-		sel, err := metav1.ParseToLabelSelector(f.selector)
-		if err != nil {
-			return s, fmt.Errorf("--selector %q: %w", f.selector, err)
-		}
-		s.LabelSelector = sel
-	}
 	return s, nil
+}
+
+// labelSelector parses --selector with kubectl's syntax (=, ==, !=, in, notin, exists, !key);
+// nil means everything.
+func (f *syncFlags) labelSelector() (labels.Selector, error) {
+	if f.selector == "" {
+		return nil, nil
+	}
+	sel, err := labels.Parse(f.selector)
+	if err != nil {
+		return nil, fmt.Errorf("--selector %q: %w", f.selector, err)
+	}
+	return sel, nil
 }
 
 // resolveOptions say which clusters a command cannot do without.
@@ -168,6 +175,10 @@ func resolveFlags(ctx context.Context, cf *clusterFlags, sf *syncFlags, o resolv
 	if err != nil {
 		return nil, err
 	}
+	sel, err := sf.labelSelector()
+	if err != nil {
+		return nil, err
+	}
 	srcCfg, srcName, err := loadKubeconfig(cf.sourceKubeconfig, cf.sourceContext, "--source-kubeconfig", "--source-context")
 	if err != nil {
 		return nil, err
@@ -204,7 +215,7 @@ func resolveFlags(ctx context.Context, cf *clusterFlags, sf *syncFlags, o resolv
 	if err != nil {
 		return nil, err
 	}
-	req.Transform.SourceCluster = srcName
+	req.Transform.SourceCluster, req.Selector = srcName, sel
 	// Go on with whatever wrote the DR namespace (usually the controller's mapping), so that the
 	// flag form neither conflicts with nor prunes its objects.
 	ns := &corev1.Namespace{}

@@ -160,7 +160,7 @@ func details(a actionReport) string {
 		parts = append(parts, a.Reason+":")
 	}
 	if a.Message != "" {
-		parts = append(parts, oneLine(a.Message, 160))
+		parts = append(parts, oneLine(a.Message, 1024)) // the last column: no need to cut it short
 	}
 	return strings.Join(parts, " ")
 }

@@ -112,7 +112,7 @@ func isImmutable(err error) bool {
 		return false
 	}
 	msg := err.Error()
-	return strings.Contains(msg, "field is immutable") || strings.Contains(msg, "Forbidden: updates to")
+	return strings.Contains(msg, "is immutable") || strings.Contains(msg, "Forbidden: updates to")
 }
 
 func immutableMessage(err error, pvc bool) string {

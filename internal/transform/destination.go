@@ -24,7 +24,10 @@ func ToDestination(obj *unstructured.Unstructured, opts Options) (*unstructured.
 	case gkCronJob, gkDaemonSet:
 		err = parkingFor(gk).park(out)
 	case gkJob:
-		err = jobToDestination(out)
+		// A Job copied to DR would run at once: it is suspended like a CronJob.
+		if err = jobToDestination(out); err == nil {
+			err = suspendParking.park(out)
+		}
 	case gkService:
 		err = serviceToDestination(out)
 	case gkPVC:

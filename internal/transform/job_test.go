@@ -19,8 +19,9 @@ spec:
 		want: `
 apiVersion: batch/v1
 kind: Job
-metadata: {name: migrate, annotations: {dr-syncer.io/source-uid: u1}}
+metadata: {name: migrate, annotations: {dr-syncer.io/source-uid: u1, dr-syncer.io/original-suspend: "false"}}
 spec:
+	suspend: true
 	template:
 		metadata: {labels: {app: migrate}}
 		spec: {restartPolicy: Never, containers: [{name: app, image: busybox}]}
@@ -41,10 +42,11 @@ spec:
 		want: `
 apiVersion: batch/v1
 kind: Job
-metadata: {name: migrate}
+metadata: {name: migrate, annotations: {dr-syncer.io/original-suspend: "false"}}
 spec:
 	manualSelector: true
 	selector: {matchLabels: {app: migrate}}
+	suspend: true
 	template:
 		metadata: {labels: {app: migrate}}
 		spec: {restartPolicy: Never, containers: [{name: app, image: busybox}]}

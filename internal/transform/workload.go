@@ -102,7 +102,7 @@ func parkingFor(gk schema.GroupKind) *parking {
 	switch gk {
 	case gkDeployment, gkStatefulSet:
 		return replicasParking
-	case gkCronJob:
+	case gkCronJob, gkJob:
 		return suspendParking
 	case gkDaemonSet:
 		return nodeSelectorParking

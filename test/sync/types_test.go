@@ -91,6 +91,8 @@ func TestWildcardAndExclude(t *testing.T) {
 	g.Expect(m.Status.Phase).To(Equal(drv1.PhaseSynced), failedNames(m))
 	j := get(g, dr, gvkJob, ns+"-jobs", "migrate")
 	g.Expect(j.GetLabels()).To(HaveKeyWithValue(drv1.LabelMapping, engine.MappingID(controllerNS, "wild-jobs")))
+	g.Expect(nested(g, j, "spec", "suspend")).To(Equal(true), "a Job in DR must not run before cutover")
+	g.Expect(j.GetAnnotations()).To(HaveKeyWithValue(drv1.AnnotationOriginalSuspend, "false"))
 	get(g, dr, gvkConfigMap, ns+"-jobs", "cm")
 
 	create(g, prod, mapping("wild-exclude", ns, ns+"-ex", func(m *drv1.NamespaceMapping) {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"sync"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 
@@ -54,15 +53,22 @@ func (c *AppliedCache) Forget(uid types.UID) {
 	}
 }
 
-// ownedFieldsHash hashes the field set our apply manager owns on obj; "" when it owns none.
+// ownedFieldsHash hashes the field sets dr-syncer owns on obj (its apply entry, and the update
+// entry a create leaves until the first apply); "" when it owns none.
 func ownedFieldsHash(obj *unstructured.Unstructured) string {
+	h := sha256.New()
+	found := false
 	for _, mf := range obj.GetManagedFields() {
-		if mf.Manager == drv1.FieldManager && mf.Operation == metav1.ManagedFieldsOperationApply && mf.Subresource == "" && mf.FieldsV1 != nil {
-			sum := sha256.Sum256(mf.FieldsV1.Raw)
-			return hex.EncodeToString(sum[:12])
+		if mf.Manager == drv1.FieldManager && mf.Subresource == "" && mf.FieldsV1 != nil {
+			found = true
+			h.Write([]byte(mf.Operation))
+			h.Write(mf.FieldsV1.Raw)
 		}
 	}
-	return ""
+	if !found {
+		return ""
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
 // desiredHash hashes a desired object (map keys marshal sorted, so it is stable).

@@ -73,7 +73,8 @@ func (r *run) plan(ctx context.Context, t Type, desired, live *unstructured.Unst
 		it.action, it.msg = ActionUpdate, ""
 		return it
 	}
-	if ownedFieldsHash(out) == ownedFieldsHash(live) && sameContent(out, live) {
+	// Content decides here: a hand edit of an owned field shows as a different value.
+	if sameContent(out, live) {
 		it.action = ActionUnchanged
 		r.req.Applied.put(live)
 		return it

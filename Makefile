@@ -23,6 +23,10 @@ build: ## Build the dr-syncer binary into bin/.
 testbin: ## Build the pinned kube-apiserver, etcd and kubectl (first time: 8-10 minutes).
 	@./hack/testbin.sh >/dev/null
 
+.PHONY: demo
+demo: build testbin ## Run dr-syncer on two local control planes with a sample application (Ctrl-C stops it).
+	KUBEBUILDER_ASSETS="$(TESTBIN)" ./$(BIN)/dr-syncer demo
+
 .PHONY: generate
 generate: ## Regenerate deepcopy code and CRDs from api/.
 	$(GO) tool controller-gen object:headerFile=hack/boilerplate.go.txt paths=./api/...

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -336,15 +337,7 @@ func remoteHandle(ctx context.Context, c client.Client, namespace, name, field s
 		return nil, fmt.Errorf("kubeconfig in Secret %s/%s of RemoteCluster %s: %w", namespace, ref.Name, name, err)
 	}
 	cfg.QPS, cfg.Burst = float32(rc.Spec.QPS), int(rc.Spec.Burst)
-	if cfg.QPS <= 0 {
-		cfg.QPS = cliQPS
-	}
-	if cfg.Burst <= 0 {
-		cfg.Burst = cliBurst
-	}
-	cfg.Timeout = clustercache.RequestTimeout
-	cfg.UserAgent = "dr-syncer-cli/" + version.Version
-	return cluster.New(name, cfg)
+	return newHandle(name, cfg)
 }
 
 // loadKubeconfig loads a kubeconfig given on the command line (trusted): the file, else
@@ -398,16 +391,22 @@ func controllerConfig(path, context string) (*rest.Config, error) {
 	return cfg, err
 }
 
-// newHandle builds the clients of a cluster given on the command line.
+// newHandle builds the clients of a cluster for the command line: the RemoteCluster rate limits
+// (unless cfg sets its own), the controller's request timeout, and API server warnings printed
+// to standard error as kubectl prints them.
 func newHandle(name string, cfg *rest.Config) (*cluster.Handle, error) {
 	cfg = rest.CopyConfig(cfg)
-	if cfg.QPS == 0 {
-		cfg.QPS, cfg.Burst = cliQPS, cliBurst
+	if cfg.QPS <= 0 {
+		cfg.QPS = cliQPS
+	}
+	if cfg.Burst <= 0 {
+		cfg.Burst = cliBurst
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = clustercache.RequestTimeout
 	}
 	cfg.UserAgent = "dr-syncer-cli/" + version.Version
+	cfg.WarningHandler = rest.NewWarningWriter(os.Stderr, rest.WarningWriterOptions{Deduplicate: true})
 	return cluster.New(name, cfg)
 }
 

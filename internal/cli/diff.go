@@ -58,7 +58,7 @@ func objectDiff(a engine.Action) (string, error) {
 	}
 	path := strings.Join(append(parts, a.Name), ".")
 	return difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-		A: difflib.SplitLines(from), B: difflib.SplitLines(to),
+		A: splitLines(from), B: splitLines(to),
 		FromFile: "live/" + path, ToFile: "planned/" + path, Context: diffContext,
 	})
 }
@@ -135,4 +135,15 @@ func setStringMap(u *unstructured.Unstructured, m map[string]string, field []str
 		return
 	}
 	_ = unstructured.SetNestedStringMap(u.Object, m, field...)
+}
+
+// splitLines splits text into lines that keep their newline; no text is no lines.
+func splitLines(text string) []string {
+	lines := strings.SplitAfter(text, "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	} else {
+		lines[len(lines)-1] += "\n"
+	}
+	return lines
 }

@@ -79,6 +79,11 @@ func TestObjectDiffShowsOtherKindsInFull(t *testing.T) {
 	if !strings.Contains(d, want) {
 		t.Errorf("diff lacks the hunk %q:\n%s", want, d)
 	}
+	gone, err := objectDiff(engine.Action{GVK: schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}, Name: "settings",
+		Type: engine.ActionDelete, Live: cm("blue")})
+	if err != nil || !strings.HasSuffix(gone, "-  namespace: shop\n") || !strings.Contains(gone, "@@ -1,11 +0,0 @@\n") {
+		t.Errorf("a deletion removes every line and adds none: %v\n%s", err, gone)
+	}
 	none, _ := objectDiff(engine.Action{Type: engine.ActionConflict, Live: cm("blue"), Desired: cm("green")})
 	if none != "" {
 		t.Errorf("a conflict has a diff: %s", none)

@@ -34,7 +34,7 @@ disaster-recovery (DR) cluster as a parked standby image, and brings it live on 
 		SilenceErrors: true,
 	}
 	root.AddCommand(newVersionCommand(), newControllerCommand(),
-		newPlanCommand(), newSyncCommand(), newCutoverCommand(), newFailbackCommand(), newStatusCommand(), newTriggerCommand())
+		newPlanCommand(), newSyncCommand(), newCutoverCommand(), newFailbackCommand(), newStatusCommand(), newTriggerCommand(), newDemoCommand())
 	return root
 }
 

@@ -87,28 +87,35 @@ controller's namespace.
 			if f, ok := w.(*os.File); ok {
 				tty = term.IsTerminal(int(f.Fd()))
 			}
-			for first := true; ; first = false {
-				st, err := ops.CollectStatus(ctx, c, ns, time.Now())
-				if err != nil {
-					return err
-				}
+			render := func(st *ops.Status, first bool) error {
 				if watch && tty {
 					fmt.Fprint(w, "\x1b[H\x1b[2J") // clear the screen
 				}
-				switch {
-				case out.format != "table":
-					if watch && out.format == "yaml" && !first {
-						fmt.Fprintln(w, "---")
-					}
-					err = writeStructured(w, out.format, st)
-				default:
+				if out.format == "table" {
 					if watch && !first && !tty {
 						fmt.Fprintln(w)
 					}
-					err = writeStatusTables(w, st, all)
+					return writeStatusTables(w, st, all)
 				}
-				if err != nil || !watch {
+				if watch && out.format == "yaml" && !first {
+					fmt.Fprintln(w, "---")
+				}
+				return writeStructured(w, out.format, st)
+			}
+			for first := true; ; first = false {
+				st, err := ops.CollectStatus(ctx, c, ns, time.Now())
+				if ctx.Err() != nil {
+					return nil // interrupted
+				}
+				if err == nil {
+					err = render(st, first)
+				}
+				if !watch {
 					return err
+				}
+				if err != nil {
+					// A watch rides out a blip of the API server.
+					fmt.Fprintf(cmd.ErrOrStderr(), "%s: %v\n", time.Now().Format(time.TimeOnly), err)
 				}
 				select {
 				case <-ctx.Done():

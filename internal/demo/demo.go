@@ -187,7 +187,8 @@ func (d *demo) startController(ctx context.Context) (string, error) {
 			return fmt.Errorf("controller stopped: %v", d.ctrl.err)
 		default:
 		}
-		return httpOK(ctx, "http://"+d.probeAddr+"/readyz")
+		_, err := httpGet(ctx, "http://"+d.probeAddr+"/readyz")
+		return err
 	})
 	if err != nil {
 		return "", err
@@ -231,7 +232,7 @@ func (d *demo) createApp(ctx context.Context) (string, error) {
 			return "", err
 		}
 	}
-	return fmt.Sprintf("Deployment %s with %d replicas and a %s", appDeployment, appReplicas, appKinds), nil
+	return fmt.Sprintf("%s; Deployment %s runs %d replicas", appKinds, appDeployment, appReplicas), nil
 }
 
 func (d *demo) createMapping(ctx context.Context) (string, error) {
@@ -336,15 +337,6 @@ func eventually(ctx context.Context, timeout time.Duration, check func(context.C
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-}
-
-func httpOK(ctx context.Context, url string) error {
-	body, err := httpGet(ctx, url)
-	if err != nil {
-		return err
-	}
-	_ = body
-	return nil
 }
 
 func httpGet(ctx context.Context, url string) (string, error) {

@@ -28,6 +28,11 @@ import (
 func Cutover(ctx context.Context, s *Scope, o Options) (*Report, error) {
 	st := newSteps(o, 5)
 	var errs []error
+	ns, err := getNamespace(ctx, s.Dest, s.DestNamespace)
+	if err != nil {
+		return st.rep, err
+	}
+	liveSince := ns.Annotations[AnnotationLiveSince]
 
 	st.step("pause the NamespaceMappings that write into %s/%s", s.Dest.Name, s.DestNamespace)
 	switch {
@@ -42,11 +47,6 @@ func Cutover(ctx context.Context, s *Scope, o Options) (*Report, error) {
 	}
 
 	srcErr := Probe(ctx, s.Source, o.sourceTimeout())
-	ns, err := getNamespace(ctx, s.Dest, s.DestNamespace)
-	if err != nil {
-		return st.rep, err
-	}
-	liveSince := ns.Annotations[AnnotationLiveSince]
 	var srcWorkloads []workload
 	if srcErr == nil {
 		if srcWorkloads, err = listWorkloads(ctx, s.Source, s.SourceNamespace, s.sourceSelector()); err != nil {

@@ -5,8 +5,8 @@ package bench
 import (
 	"context"
 	"fmt"
-	"slices"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -222,3 +223,5 @@ func lines(s string, parts ...string) []string {
 func missing(h *cluster.Handle, obj client.Object) bool {
 	return apierrors.IsNotFound(h.Client.Get(context.Background(), client.ObjectKeyFromObject(obj), obj))
 }
+
+func writeFile(path string, data []byte) error { return os.WriteFile(path, data, 0o600) }

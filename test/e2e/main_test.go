@@ -14,7 +14,8 @@ import (
 )
 
 var (
-	// clusters are the control planes started for the package.
+	// clusters are the control planes started for the package: clusters[0] is "prod", where the
+	// controllers run, clusters[1] is "dr", the destination of the mappings.
 	clusters []*testbed.Cluster
 
 	binDir    string
@@ -32,7 +33,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(binDir)
-	if clusters, err = testbed.Start(testbed.Options{}, "a"); err != nil {
+	if clusters, err = testbed.Start(testbed.Options{}, "prod", "dr"); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}

@@ -30,6 +30,10 @@ func setup(mgr ctrl.Manager, opts Options) error {
 	if err != nil {
 		return err
 	}
+	watchdog := NewWatchdog()
+	if err := mgr.AddHealthzCheck("reconcilers", watchdog.Check); err != nil {
+		return err
+	}
 	if err := (&namespacemapping.Reconciler{
 		Client:     mgr.GetClient(),
 		Clusters:   cc,
@@ -37,6 +41,7 @@ func setup(mgr ctrl.Manager, opts Options) error {
 		Recorder:   mgr.GetEventRecorder("dr-syncer"),
 		Workers:    opts.ApplyWorkers,
 		Continuous: continuous.NewManager(),
+		Track:      watchdog.Track,
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}

@@ -43,6 +43,8 @@ type Reconciler struct {
 	Workers    int
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
+	// Track, when set, is told when each reconcile starts and ends (the liveness watchdog).
+	Track func(types.NamespacedName) func()
 
 	applied sync.Map // types.UID -> *engine.AppliedCache, one per mapping
 }
@@ -57,6 +59,9 @@ func (r *Reconciler) now() time.Time {
 // Reconcile follows one order: get → deferred status patch → deletion → paused → validate →
 // decide → sync → report.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, retErr error) {
+	if r.Track != nil {
+		defer r.Track(req.NamespacedName)()
+	}
 	log := ctrl.LoggerFrom(ctx)
 	m := &drv1.NamespaceMapping{}
 	if err := r.Get(ctx, req.NamespacedName, m); err != nil {

@@ -33,6 +33,7 @@ const (
 	ReasonInvalidSpec             = "InvalidSpec"
 	ReasonClusterNotReady         = "ClusterNotReady"
 	ReasonSourceNamespaceNotFound = "SourceNamespaceNotFound"
+	ReasonDestinationLive         = "DestinationLive"
 	ReasonWaitingForSchedule      = "WaitingForSchedule"
 	ReasonWaitingForTrigger       = "WaitingForTrigger"
 	ReasonDeleteThreshold         = "DeleteThresholdExceeded"

@@ -21,6 +21,10 @@ const (
 	AnnotationOriginalSuspend = "dr-syncer.io/original-suspend"
 	// AnnotationOriginalNodeSelector records the source nodeSelector (JSON) of a parked DaemonSet.
 	AnnotationOriginalNodeSelector = "dr-syncer.io/original-node-selector"
+	// AnnotationLiveSince on a destination namespace records when cutover brought it live
+	// (RFC 3339). While it is set, no sync writes into the namespace (it would park the live
+	// workloads again); failback removes it.
+	AnnotationLiveSince = "dr-syncer.io/live-since"
 	// AnnotationSyncNow requests a sync: every new value triggers exactly one run.
 	AnnotationSyncNow = "dr-syncer.io/sync-now"
 	// AnnotationAllowPrune with a new value releases one prune that the delete guard blocked.

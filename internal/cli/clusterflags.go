@@ -15,6 +15,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -99,22 +100,15 @@ func (f *syncFlags) spec() (drv1.NamespaceMappingSpec, error) {
 		ScaleToZero: &f.scaleToZero, SyncCRDs: f.syncCRDs,
 		Prune: drv1.PruneConfig{Enabled: &f.prune, MaxDeletePercent: &f.maxDeletePercent},
 	}
-	switch strings.ToLower(f.conflictPolicy) {
-	case "skip":
-		s.ConflictPolicy = drv1.ConflictSkip
-	case "adopt":
-		s.ConflictPolicy = drv1.ConflictAdopt
-	default:
-		return s, fmt.Errorf("--conflict-policy %q: want Skip or Adopt", f.conflictPolicy)
+	conflict, err := choice("conflict-policy", f.conflictPolicy, string(drv1.ConflictSkip), string(drv1.ConflictAdopt))
+	if err != nil {
+		return s, err
 	}
-	switch strings.ToLower(f.immutableFieldPolicy) {
-	case "skip":
-		s.ImmutableFieldPolicy = drv1.ImmutableSkip
-	case "recreate":
-		s.ImmutableFieldPolicy = drv1.ImmutableRecreate
-	default:
-		return s, fmt.Errorf("--immutable-field-policy %q: want Skip or Recreate", f.immutableFieldPolicy)
+	immutable, err := choice("immutable-field-policy", f.immutableFieldPolicy, string(drv1.ImmutableSkip), string(drv1.ImmutableRecreate))
+	if err != nil {
+		return s, err
 	}
+	s.ConflictPolicy, s.ImmutableFieldPolicy = drv1.ConflictPolicy(conflict), drv1.ImmutableFieldPolicy(immutable)
 	if f.maxDeletePercent < 0 || f.maxDeletePercent > 100 {
 		return s, fmt.Errorf("--max-delete-percent %d: want 0 to 100", f.maxDeletePercent)
 	}
@@ -122,6 +116,16 @@ func (f *syncFlags) spec() (drv1.NamespaceMappingSpec, error) {
 		return s, errors.New("--workers must be at least 1")
 	}
 	return s, nil
+}
+
+// choice returns the allowed value that v names, in any case.
+func choice(flag, v string, allowed ...string) (string, error) {
+	for _, a := range allowed {
+		if strings.EqualFold(a, v) {
+			return a, nil
+		}
+	}
+	return "", fmt.Errorf("--%s %q: want %s", flag, v, strings.Join(allowed, " or "))
 }
 
 // labelSelector parses --selector with kubectl's syntax (=, ==, !=, in, notin, exists, !key);
@@ -224,11 +228,37 @@ func resolveFlags(ctx context.Context, cf *clusterFlags, sf *syncFlags, o resolv
 	case err == nil:
 		if id := ns.Labels[drv1.LabelMapping]; id != "" {
 			req.Transform.MappingID = id
+			if name := sourceClusterOf(ctx, dst, destNS, id); name != "" {
+				req.Transform.SourceCluster = name
+			}
 		}
 	case !apierrors.IsNotFound(err):
 		return nil, fmt.Errorf("reading namespace %s in the destination cluster: %w", destNS, err)
 	}
 	return &ops.Scope{Source: src, Dest: dst, SourceNamespace: cf.sourceNamespace, DestNamespace: destNS, Sync: req}, nil
+}
+
+// copyTypes are where sourceClusterOf looks for a copy: types nearly every namespace has.
+var copyTypes = []schema.GroupVersionResource{
+	{Version: "v1", Resource: "configmaps"}, {Version: "v1", Resource: "secrets"},
+	{Version: "v1", Resource: "serviceaccounts"}, {Group: "apps", Version: "v1", Resource: "deployments"},
+}
+
+// sourceClusterOf reads the source cluster name that mapping id wrote into its copies'
+// dr-syncer.io/source annotations (cluster/namespace/name), so that the flag form writes the
+// same annotations and finds the copies unchanged. "" when no copy is found.
+func sourceClusterOf(ctx context.Context, h *cluster.Handle, ns, id string) string {
+	sel := labels.Set{drv1.LabelMapping: id}.String()
+	for _, gvr := range copyTypes {
+		l, err := h.Metadata.Resource(gvr).Namespace(ns).List(ctx, metav1.ListOptions{LabelSelector: sel, Limit: 1})
+		if err != nil || len(l.Items) == 0 {
+			continue
+		}
+		if name, _, ok := strings.Cut(l.Items[0].Annotations[drv1.AnnotationSource], "/"); ok {
+			return name
+		}
+	}
+	return ""
 }
 
 // resolveMapping builds the scope of a NamespaceMapping: the clusters come from its
@@ -241,16 +271,9 @@ func resolveMapping(ctx context.Context, cf *clusterFlags, sf *syncFlags, o reso
 	if sf.workers < 1 {
 		return nil, errors.New("--workers must be at least 1")
 	}
-	cfg, err := controllerConfig(cf.kubeconfig, cf.context)
+	local, err := controllerHandle(ctx, cf.kubeconfig, cf.context, " (when the controller's cluster is down, use the flag form: --source-context/--dest-context/--source-namespace)")
 	if err != nil {
 		return nil, err
-	}
-	local, err := newHandle(transform.LocalCluster, cfg)
-	if err != nil {
-		return nil, err
-	}
-	if err := probe(ctx, local, "controller's", "--kubeconfig/--context"); err != nil {
-		return nil, fmt.Errorf("%w (when the controller's cluster is down, use the flag form: --source-context/--dest-context/--source-namespace)", err)
 	}
 	m, err := ops.GetMapping(ctx, local.Client, key)
 	if err != nil {
@@ -343,13 +366,13 @@ func remoteHandle(ctx context.Context, c client.Client, namespace, name, field s
 // loadKubeconfig loads a kubeconfig given on the command line (trusted): the file, else
 // $KUBECONFIG or ~/.kube/config, with the context override. It returns the context's name.
 // pathFlag and contextFlag name the flags in messages.
-func loadKubeconfig(path, context, pathFlag, contextFlag string) (*rest.Config, string, error) {
+func loadKubeconfig(path, kubeContext, pathFlag, contextFlag string) (*rest.Config, string, error) {
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
 	where := "$KUBECONFIG or ~/.kube/config"
 	if path != "" {
 		rules.ExplicitPath, where = path, path
 	}
-	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: context})
+	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: kubeContext})
 	raw, err := cc.RawConfig()
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: reading %s: %w", pathFlag, where, err)
@@ -357,7 +380,7 @@ func loadKubeconfig(path, context, pathFlag, contextFlag string) (*rest.Config, 
 	if len(raw.Contexts) == 0 {
 		return nil, "", fmt.Errorf("no kubeconfig context found in %s: pass %s (and %s)", where, pathFlag, contextFlag)
 	}
-	name := context
+	name := kubeContext
 	if name == "" {
 		name = raw.CurrentContext
 	}
@@ -379,16 +402,24 @@ func loadKubeconfig(path, context, pathFlag, contextFlag string) (*rest.Config, 
 	return cfg, name, nil
 }
 
-// controllerConfig loads the controller's cluster: in-cluster when nothing is given and the
-// command runs in a pod, else like loadKubeconfig.
-func controllerConfig(path, context string) (*rest.Config, error) {
-	if path == "" && context == "" {
-		if cfg, err := rest.InClusterConfig(); err == nil {
-			return cfg, nil
+// controllerHandle connects to the controller's cluster (in-cluster when no kubeconfig or
+// context is given and the command runs in a pod) and checks that it answers; hint is added to
+// the error when it does not.
+func controllerHandle(ctx context.Context, path, kubeContext, hint string) (*cluster.Handle, error) {
+	cfg, err := rest.InClusterConfig()
+	if path != "" || kubeContext != "" || err != nil {
+		if cfg, _, err = loadKubeconfig(path, kubeContext, "--kubeconfig", "--context"); err != nil {
+			return nil, err
 		}
 	}
-	cfg, _, err := loadKubeconfig(path, context, "--kubeconfig", "--context")
-	return cfg, err
+	h, err := newHandle(transform.LocalCluster, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := probe(ctx, h, "controller's", "--kubeconfig/--context"); err != nil {
+		return nil, fmt.Errorf("%w%s", err, hint)
+	}
+	return h, nil
 }
 
 // newHandle builds the clients of a cluster for the command line: the RemoteCluster rate limits

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"time"
@@ -12,26 +13,49 @@ import (
 	"github.com/dr-syncer/dr-syncer/internal/ops"
 )
 
-// opFlags are the flags cutover and failback share besides the cluster and sync flags.
+// opFlags are the flags of cutover and failback.
 type opFlags struct {
+	cluster       clusterFlags
+	sync          syncFlags
 	dryRun        bool
 	sourceTimeout time.Duration
 }
 
 func (f *opFlags) register(fs *pflag.FlagSet) {
+	fs.SortFlags = false
+	f.cluster.register(fs)
+	f.sync.register(fs)
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the steps and the changes they would make; write nothing")
 	fs.DurationVar(&f.sourceTimeout, "source-timeout", ops.DefaultSourceTimeout, "how long to wait for the source cluster to answer")
 }
 
-func (f *opFlags) options(out, progressOut io.Writer, label string) ops.Options {
-	return ops.Options{
+// operation is ops.Cutover or ops.Failback.
+type operation func(context.Context, *ops.Scope, ops.Options) (*ops.Report, error)
+
+// run resolves the clusters and runs op, printing its steps to standard output and the progress
+// of its sync (labelled syncLabel) to standard error. tune sets the options of one command.
+func (f *opFlags) run(cmd *cobra.Command, what, syncLabel string, op operation, tune func(*ops.Options)) error {
+	s, err := resolveScope(cmd.Context(), cmd, &f.cluster, &f.sync, resolveOptions{})
+	if err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "%s %s\n", what, s.Where())
+	o := ops.Options{
 		DryRun: f.dryRun, SourceTimeout: f.sourceTimeout, Out: out,
 		SyncProgress: func(req *engine.Request) func() {
-			p := newProgress(progressOut, label)
+			p := newProgress(cmd.ErrOrStderr(), syncLabel)
 			p.attach(req)
 			return p.finish
 		},
 	}
+	tune(&o)
+	rep, err := op(cmd.Context(), s, o)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", what, s.Where(), err)
+	}
+	writeOutcome(out, what, rep, f.dryRun)
+	return nil
 }
 
 // writeOutcome prints the last line of a cutover or failback.
@@ -50,8 +74,6 @@ func writeOutcome(w io.Writer, what string, rep *ops.Report, dryRun bool) {
 
 func newCutoverCommand() *cobra.Command {
 	var (
-		cf     clusterFlags
-		sf     syncFlags
 		of     opFlags
 		noSync bool
 	)
@@ -89,27 +111,10 @@ unless it is kept down, so run cutover (--mapping form) again at once.`,
   dr-syncer cutover --mapping dr-syncer-system/shop --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := resolveScope(cmd.Context(), cmd, &cf, &sf, resolveOptions{})
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "cutover %s\n", s.Where())
-			o := of.options(out, cmd.ErrOrStderr(), "final sync")
-			o.NoSync = noSync
-			rep, err := ops.Cutover(cmd.Context(), s, o)
-			if err != nil {
-				return fmt.Errorf("cutover %s: %w", s.Where(), err)
-			}
-			writeOutcome(out, "cutover", rep, of.dryRun)
-			return nil
+			return of.run(cmd, "cutover", "final sync", ops.Cutover, func(o *ops.Options) { o.NoSync = noSync })
 		},
 	}
-	fs := cmd.Flags()
-	fs.SortFlags = false
-	cf.register(fs)
-	sf.register(fs)
-	of.register(fs)
-	fs.BoolVar(&noSync, "no-sync", false, "skip the final sync (it runs by default when the source answers)")
+	of.register(cmd.Flags())
+	cmd.Flags().BoolVar(&noSync, "no-sync", false, "skip the final sync (it runs by default when the source answers)")
 	return cmd
 }

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/dr-syncer/dr-syncer/internal/ops"
@@ -10,8 +8,6 @@ import (
 
 func newFailbackCommand() *cobra.Command {
 	var (
-		cf          clusterFlags
-		sf          syncFlags
 		of          opFlags
 		reverseSync bool
 	)
@@ -42,27 +38,10 @@ again safely.`,
   dr-syncer failback --source-context prod --dest-context dr --source-namespace shop --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := resolveScope(cmd.Context(), cmd, &cf, &sf, resolveOptions{})
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "failback %s\n", s.Where())
-			o := of.options(out, cmd.ErrOrStderr(), "reverse sync")
-			o.ReverseSync = reverseSync
-			rep, err := ops.Failback(cmd.Context(), s, o)
-			if err != nil {
-				return fmt.Errorf("failback %s: %w", s.Where(), err)
-			}
-			writeOutcome(out, "failback", rep, of.dryRun)
-			return nil
+			return of.run(cmd, "failback", "reverse sync", ops.Failback, func(o *ops.Options) { o.ReverseSync = reverseSync })
 		},
 	}
-	fs := cmd.Flags()
-	fs.SortFlags = false
-	cf.register(fs)
-	sf.register(fs)
-	of.register(fs)
-	fs.BoolVar(&reverseSync, "reverse-sync", false, "copy DR's objects back into the source namespace before parking DR")
+	of.register(cmd.Flags())
+	cmd.Flags().BoolVar(&reverseSync, "reverse-sync", false, "copy DR's objects back into the source namespace before parking DR")
 	return cmd
 }

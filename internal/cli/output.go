@@ -114,6 +114,19 @@ func newSyncReport(s *ops.Scope, req engine.Request, res *engine.Result, withDif
 	return r, nil
 }
 
+// printResult prints a plan or a sync: a table (without unchanged rows unless showUnchanged)
+// or the report as JSON or YAML.
+func printResult(w io.Writer, format string, s *ops.Scope, req engine.Request, res *engine.Result, withDiff, showUnchanged bool) error {
+	rep, err := newSyncReport(s, req, res, withDiff)
+	if err != nil {
+		return err
+	}
+	if format == "table" {
+		return rep.writeTable(w, showUnchanged, res)
+	}
+	return writeStructured(w, format, rep)
+}
+
 // writeTable prints the actions (without unchanged ones unless showUnchanged), the diffs, the
 // warnings and the summary line.
 func (r *syncReport) writeTable(w io.Writer, showUnchanged bool, res *engine.Result) error {

@@ -51,16 +51,7 @@ objects the DR API server would refuse. Conflicts are not changes: a sync leaves
 			if err != nil {
 				return fmt.Errorf("plan %s: %w", s.Where(), err)
 			}
-			rep, err := newSyncReport(s, req, res, withDiff)
-			if err != nil {
-				return err
-			}
-			if out.format == "table" {
-				err = rep.writeTable(cmd.OutOrStdout(), true, res)
-			} else {
-				err = writeStructured(cmd.OutOrStdout(), out.format, rep)
-			}
-			if err != nil {
+			if err := printResult(cmd.OutOrStdout(), out.format, s, req, res, withDiff, true); err != nil {
 				return err
 			}
 			switch {

@@ -15,7 +15,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/dr-syncer/dr-syncer/internal/ops"
-	"github.com/dr-syncer/dr-syncer/internal/transform"
 )
 
 // controllerClusterFlags reach the cluster the controller runs in (status, trigger).
@@ -31,15 +30,8 @@ func (f *controllerClusterFlags) register(fs *pflag.FlagSet) {
 
 // client connects to the controller's cluster and checks that it answers.
 func (f *controllerClusterFlags) client(ctx context.Context) (client.Client, error) {
-	cfg, err := controllerConfig(f.kubeconfig, f.context)
+	h, err := controllerHandle(ctx, f.kubeconfig, f.context, "")
 	if err != nil {
-		return nil, err
-	}
-	h, err := newHandle(transform.LocalCluster, cfg)
-	if err != nil {
-		return nil, err
-	}
-	if err := probe(ctx, h, "controller's", "--kubeconfig/--context"); err != nil {
 		return nil, err
 	}
 	return h.Client, nil

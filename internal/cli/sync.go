@@ -55,16 +55,7 @@ cli.<source-namespace>.`,
 			if err != nil {
 				return fmt.Errorf("sync %s: %w", s.Where(), err)
 			}
-			rep, err := newSyncReport(s, req, res, false)
-			if err != nil {
-				return err
-			}
-			if out.format == "table" {
-				err = rep.writeTable(cmd.OutOrStdout(), false, res)
-			} else {
-				err = writeStructured(cmd.OutOrStdout(), out.format, rep)
-			}
-			if err != nil {
+			if err := printResult(cmd.OutOrStdout(), out.format, s, req, res, false, false); err != nil {
 				return err
 			}
 			if res.Stats.Failed > 0 {

@@ -37,6 +37,13 @@ func (r *run) record(a Action) {
 	}
 }
 
+// note lists an action without counting it in the stats.
+func (r *run) note(a Action) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.res.Actions = append(r.res.Actions, a)
+}
+
 // typeState is what the list stage learned about one type.
 type typeState struct {
 	t Type

@@ -22,6 +22,10 @@ var ErrSourceNamespaceNotFound = errors.New("source namespace not found")
 // ErrDestNamespaceNotFound: the destination namespace is missing and may not be created.
 var ErrDestNamespaceNotFound = errors.New("destination namespace not found")
 
+// ErrDestinationLive: cutover brought the destination namespace live; syncing into it would park
+// the workloads that now serve production.
+var ErrDestinationLive = errors.New("destination namespace is live")
+
 var namespaceGVR = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
 
 // Namespace metadata that belongs to the cluster it is in, never copied.
@@ -52,6 +56,9 @@ func (r *run) ensureNamespaces(ctx context.Context) (destExists bool, err error)
 		return false, fmt.Errorf("reading destination namespace %q: %w", destName, err)
 	}
 
+	if err := r.checkNotLive(live); err != nil {
+		return true, err
+	}
 	desired := &unstructured.Unstructured{}
 	desired.SetAPIVersion("v1")
 	desired.SetKind("Namespace")
@@ -71,7 +78,8 @@ func (r *run) ensureNamespaces(ctx context.Context) (destExists bool, err error)
 		return true, nil
 	}
 	if live == nil && r.req.DryRun {
-		r.record(Action{GVK: desired.GroupVersionKind(), Name: destName, Type: ActionCreate})
+		// Listed among the actions, so plan shows it, but not counted with the namespace's objects.
+		r.note(Action{GVK: desired.GroupVersionKind(), Name: destName, Type: ActionCreate})
 		return false, nil
 	}
 	desired.SetLabels(lbls)
@@ -107,3 +115,18 @@ func filter(have, keys map[string]string) map[string]string {
 	}
 	return out
 }
+
+// checkNotLive refuses a destination namespace that cutover brought live.
+func (r *run) checkNotLive(ns *unstructured.Unstructured) error {
+	if ns == nil {
+		return nil
+	}
+	if since := ns.GetAnnotations()[drv1.AnnotationLiveSince]; since != "" {
+		return fmt.Errorf("%w: namespace %q in cluster %s was brought live by cutover at %s; nothing is synced into it until `dr-syncer failback` (or until annotation %s is removed)",
+			ErrDestinationLive, ns.GetName(), r.req.Dest.Name, since, drv1.AnnotationLiveSince)
+	}
+	return nil
+}
+
+// IsDestinationLive reports a sync refused because the destination namespace is live.
+func IsDestinationLive(err error) bool { return errors.Is(err, ErrDestinationLive) }

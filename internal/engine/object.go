@@ -55,6 +55,14 @@ func SyncObject(ctx context.Context, req Request, t Type, name string) (Action, 
 		return Action{GVK: t.GVK, Name: name, Type: ActionFailed, Reason: "GetFailed", Message: err.Error()}, fmt.Errorf("reading destination %s %s: %w", t, name, err)
 	}
 
+	ns, err := req.Dest.Dynamic.Resource(namespaceGVR).Get(ctx, req.Transform.DestNamespace, metav1.GetOptions{})
+	if err != nil && !apierrors.IsNotFound(err) {
+		return Action{GVK: t.GVK, Name: name, Type: ActionFailed, Reason: "GetFailed", Message: err.Error()}, fmt.Errorf("reading destination namespace: %w", err)
+	}
+	if err := r.checkNotLive(ns); err != nil {
+		// Not retried: the next full resync reports it, and failback ends it.
+		return Action{GVK: t.GVK, Name: name, Type: ActionSkip, Reason: "DestinationLive", Message: err.Error()}, nil
+	}
 	if src == nil {
 		if live == nil || !req.Prune || live.GetLabels()[drv1.LabelMapping] != req.Transform.MappingID || live.GetDeletionTimestamp() != nil {
 			return Action{GVK: t.GVK, Name: name, Type: ActionUnchanged}, nil

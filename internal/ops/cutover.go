@@ -35,15 +35,8 @@ func Cutover(ctx context.Context, s *Scope, o Options) (*Report, error) {
 	liveSince := ns.Annotations[AnnotationLiveSince]
 
 	st.step("pause the NamespaceMappings that write into %s/%s", s.Dest.Name, s.DestNamespace)
-	switch {
-	case s.Controller == nil:
-		st.note("none known: the clusters were given by kubeconfig; use --mapping to pause the controller's mappings")
-	case len(s.Mappings) == 0:
-		st.note("none found")
-	default:
-		if err := setPaused(ctx, s, st, true); err != nil {
-			return st.rep, err
-		}
+	if err := setPaused(ctx, s, st, true); err != nil {
+		return st.rep, err
 	}
 
 	srcErr := Probe(ctx, s.Source, o.sourceTimeout())
@@ -53,7 +46,6 @@ func Cutover(ctx context.Context, s *Scope, o Options) (*Report, error) {
 			srcErr = err
 		}
 	}
-	st.rep.SourceReachable = srcErr == nil
 
 	st.step("final sync %s", s.Where())
 	switch {
@@ -125,7 +117,6 @@ func runSync(ctx context.Context, req engine.Request, o Options, st *steps) (*en
 	}
 	res, err := engine.Sync(ctx, req)
 	done()
-	st.rep.Sync = res
 	if err != nil {
 		return res, err
 	}

@@ -26,7 +26,6 @@ func Failback(ctx context.Context, s *Scope, o Options) (*Report, error) {
 	if err := Probe(ctx, s.Source, o.sourceTimeout()); err != nil {
 		return st.rep, fmt.Errorf("failback needs the source cluster: %w; wait until it answers (or raise --source-timeout)", err)
 	}
-	st.rep.SourceReachable = true
 	ns, err := getNamespace(ctx, s.Dest, s.DestNamespace)
 	if err != nil {
 		return st.rep, err
@@ -75,17 +74,10 @@ func Failback(ctx context.Context, s *Scope, o Options) (*Report, error) {
 	}, restoreSource, st)...)
 
 	st.step("unpause the NamespaceMappings that write into %s/%s", s.Dest.Name, s.DestNamespace)
-	switch {
-	case s.Controller == nil:
-		st.note("none known: the clusters were given by kubeconfig")
-	case len(s.Mappings) == 0:
-		st.note("none found")
-	case len(errs) > 0:
+	if len(errs) > 0 && len(s.Mappings) > 0 {
 		st.warn("NamespaceMappings %s left paused: some workloads could not be changed; fix them and re-run failback", mappingNames(s.Mappings))
-	default:
-		if err := setPaused(ctx, s, st, false); err != nil {
-			return st.rep, err
-		}
+	} else if err := setPaused(ctx, s, st, false); err != nil {
+		return st.rep, err
 	}
 	return st.rep, errors.Join(errs...)
 }

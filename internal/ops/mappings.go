@@ -34,6 +34,14 @@ func MappingsInto(ctx context.Context, c client.Client, namespace, destCluster, 
 // to whoever manages the mapping; dr-syncer only flips it). Pausing waits, up to inFlightWait,
 // for a sync that was already running, so that it cannot park DR after the cutover.
 func setPaused(ctx context.Context, s *Scope, st *steps, paused bool) error {
+	switch {
+	case s.Controller == nil:
+		st.note("none known: the clusters were given by kubeconfig; the --mapping form pauses and unpauses the controller's mappings")
+		return nil
+	case len(s.Mappings) == 0:
+		st.note("none found")
+		return nil
+	}
 	verb := "unpause"
 	if paused {
 		verb = "pause"

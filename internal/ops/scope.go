@@ -18,10 +18,8 @@ import (
 	"github.com/dr-syncer/dr-syncer/internal/engine"
 )
 
-// AnnotationLiveSince on a DR namespace records when a cutover brought it live (RFC 3339). While
-// it is set, cutover runs no final sync (it would overwrite what DR changed while live) and
-// failback may copy DR back to the source; failback removes it.
-const AnnotationLiveSince = "dr-syncer.io/live-since"
+// AnnotationLiveSince marks a DR namespace brought live by cutover (see drv1.AnnotationLiveSince).
+const AnnotationLiveSince = drv1.AnnotationLiveSince
 
 // DefaultSourceTimeout bounds the reachability probe of the source cluster: on the day of a
 // disaster the source may not answer at all.
@@ -101,10 +99,6 @@ type Report struct {
 	Changes int
 	// Warnings are the steps skipped or left incomplete.
 	Warnings []string
-	// Sync is the result of the final or reverse sync, nil when none ran.
-	Sync *engine.Result
-	// SourceReachable tells whether the source cluster answered the probe.
-	SourceReachable bool
 }
 
 // mappingNames lists mappings as "ns/name, ns/name".

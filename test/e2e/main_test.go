@@ -10,6 +10,10 @@ import (
 	"sync"
 	"testing"
 
+	"k8s.io/klog/v2"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
 	"github.com/dr-syncer/dr-syncer/internal/testbed"
 )
 
@@ -17,6 +21,10 @@ var (
 	// clusters are the control planes started for the package: clusters[0] is "prod", where the
 	// controllers run, clusters[1] is "dr", the destination of the mappings.
 	clusters []*testbed.Cluster
+
+	// inProcessLog collects what controllers run inside the test process log (chart_rbac_test.go
+	// reads it).
+	inProcessLog = &lockedBuffer{}
 
 	binDir    string
 	buildOnce sync.Once
@@ -27,6 +35,9 @@ var (
 func TestMain(m *testing.M) { os.Exit(run(m)) }
 
 func run(m *testing.M) int {
+	log := zap.New(zap.WriteTo(inProcessLog))
+	ctrl.SetLogger(log)
+	klog.SetLogger(log) // client-go's, e.g. events the API server refused
 	var err error
 	if binDir, err = os.MkdirTemp("", "dr-syncer-e2e-"); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)

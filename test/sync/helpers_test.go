@@ -168,3 +168,12 @@ func deleteMapping(g Gomega, name string) {
 		return apierrors.IsNotFound(prod.Client.Get(context.Background(), client.ObjectKeyFromObject(m), m))
 	}).WithTimeout(timeout).WithPolling(interval).Should(BeTrue(), "mapping %s still exists", name)
 }
+
+func unstructuredSetReplicas(u interface{ UnstructuredContent() map[string]any }, n int64) error {
+	spec, ok := u.UnstructuredContent()["spec"].(map[string]any)
+	if !ok {
+		return fmt.Errorf("no spec")
+	}
+	spec["replicas"] = n
+	return nil
+}

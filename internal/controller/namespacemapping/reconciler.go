@@ -31,6 +31,9 @@ import (
 // RemoteCluster watch wakes it earlier when the cluster becomes ready.
 const notConnectedRetry = 30 * time.Second
 
+// firstProbeRetry is how long a mapping waits for the first probe of an existing RemoteCluster.
+const firstProbeRetry = time.Second
+
 // Reconciler reconciles NamespaceMappings.
 type Reconciler struct {
 	client.Client
@@ -109,6 +112,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 
 	src, dst, err := r.handles(ctx, m)
 	if err != nil {
+		if r.awaitingFirstProbe(ctx, m, err) {
+			// This process has not probed the RemoteCluster yet: it has just started or just been
+			// elected. The probe is moments away and, for a cluster that was Ready already, changes
+			// nothing the RemoteCluster watch passes on: ask again soon, leave the status as it is.
+			return ctrl.Result{RequeueAfter: firstProbeRetry}, nil
+		}
 		if errors.Is(err, clustercache.ErrNotConnected) {
 			markNotReady(m, drv1.PhasePending, drv1.ReasonClusterNotReady, err.Error())
 			metrics.MappingReady(key, false)
@@ -204,8 +213,11 @@ func (r *Reconciler) idle(m *drv1.NamespaceMapping, tm timing) {
 // syncFailed records a sync that could not run as a whole.
 func (r *Reconciler) syncFailed(ctx context.Context, m *drv1.NamespaceMapping, err error, now metav1.Time, tm timing) (ctrl.Result, error) {
 	reason := drv1.ReasonSyncFailed
-	if engine.IsSourceNamespaceNotFound(err) {
+	switch {
+	case engine.IsSourceNamespaceNotFound(err):
 		reason = drv1.ReasonSourceNamespaceNotFound
+	case engine.IsDestinationLive(err):
+		reason = drv1.ReasonDestinationLive
 	}
 	m.Status.LastSyncTime = &now
 	markNotReady(m, drv1.PhaseFailed, reason, err.Error())
@@ -216,6 +228,10 @@ func (r *Reconciler) syncFailed(ctx context.Context, m *drv1.NamespaceMapping, e
 	m.Status.NextSyncTime = nextTime(tm)
 	if ctx.Err() != nil {
 		return ctrl.Result{}, ctx.Err()
+	}
+	if reason == drv1.ReasonDestinationLive {
+		// A state a person ends (failback), not a fault to retry quickly.
+		return requeueAt(tm.next, r.now()), nil
 	}
 	// The rate limiter backs off; the schedule still applies.
 	return ctrl.Result{}, err
@@ -280,6 +296,16 @@ func (r *Reconciler) handles(ctx context.Context, m *drv1.NamespaceMapping) (src
 		return nil, nil, err
 	}
 	return src, dst, nil
+}
+
+// awaitingFirstProbe tells whether err is about a RemoteCluster that exists but that this process
+// has not probed yet.
+func (r *Reconciler) awaitingFirstProbe(ctx context.Context, m *drv1.NamespaceMapping, err error) bool {
+	var nc *clustercache.NotConnectedError
+	if !errors.As(err, &nc) || nc.Reason != clustercache.ReasonPending {
+		return false
+	}
+	return r.Get(ctx, client.ObjectKey{Namespace: m.Namespace, Name: nc.Cluster}, &drv1.RemoteCluster{}) == nil
 }
 
 func (r *Reconciler) appliedCache(uid types.UID) *engine.AppliedCache {

@@ -1,0 +1,171 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
+)
+
+// live shows the mapping and the remote cluster in a small table redrawn every Refresh and
+// changes the ConfigMap in prod every ChangeEvery, until ctx ends.
+func (d *demo) live(ctx context.Context) {
+	prodCfg, drCfg := d.dir+"/prod.kubeconfig", d.dir+"/dr.kubeconfig"
+	k := d.kubectl()
+	d.steps.say(`
+The demo runs until you press Ctrl-C. Meanwhile, in another terminal:
+  %[1]s --kubeconfig %[2]s get nsmap,rcl -A
+  %[1]s --kubeconfig %[3]s -n %[4]s get deploy,cronjob,svc,ingress,cm,secret
+  %[1]s --kubeconfig %[2]s -n %[4]s edit configmap %[5]s     # and see it reach dr
+Every %[6]s the demo changes ConfigMap %[4]s/%[5]s in prod and measures when dr has it.
+`, k, prodCfg, drCfg, appNamespace, appConfigMap, d.o.ChangeEvery)
+
+	var (
+		mu   sync.Mutex
+		last changeOutcome
+		wg   sync.WaitGroup
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(d.o.ChangeEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			p, err := d.change(ctx)
+			if ctx.Err() != nil {
+				return
+			}
+			mu.Lock()
+			last = changeOutcome{p: p, err: err, count: last.count + 1}
+			mu.Unlock()
+		}
+	}()
+	defer wg.Wait()
+
+	tick := time.NewTicker(d.o.Refresh)
+	defer tick.Stop()
+	drawn, shown := 0, ""
+	for {
+		v := d.snapshot(ctx)
+		mu.Lock()
+		v.change = last
+		mu.Unlock()
+		if d.o.TTY {
+			if drawn > 0 {
+				fmt.Fprintf(d.o.Out, "\x1b[%dA\x1b[J", drawn) // back to the table's first line, clear below
+			}
+			lines := v.lines(time.Now())
+			fmt.Fprintln(d.o.Out, strings.Join(lines, "\n"))
+			drawn = len(lines)
+		} else if key := strings.Join(v.lines(time.Time{}), "\n"); key != shown {
+			fmt.Fprintln(d.o.Out, strings.Join(v.lines(time.Now()), "\n")+"\n")
+			shown = key
+		}
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(d.o.Out)
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// changeOutcome is the last change the live demo made.
+type changeOutcome struct {
+	p     propagation
+	err   error
+	count int
+}
+
+// view is what the live table shows.
+type view struct {
+	mapping *drv1.NamespaceMapping
+	rc      *drv1.RemoteCluster
+	err     error
+	change  changeOutcome
+}
+
+func (d *demo) snapshot(ctx context.Context) view {
+	v := view{mapping: &drv1.NamespaceMapping{}, rc: &drv1.RemoteCluster{}}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if err := d.prod.Client.Get(ctx, client.ObjectKey{Namespace: controllerNamespace, Name: mappingName}, v.mapping); err != nil {
+		v.err = err
+	}
+	if err := d.prod.Client.Get(ctx, client.ObjectKey{Namespace: controllerNamespace, Name: remoteClusterName}, v.rc); err != nil {
+		v.err = err
+	}
+	return v
+}
+
+// lines renders the table; a zero now leaves out every age, so that two renderings compare equal
+// when nothing but time has passed.
+func (v view) lines(now time.Time) []string {
+	if v.err != nil {
+		return []string{"reading status from prod: " + v.err.Error()}
+	}
+	m := v.mapping
+	st := m.Status.LastSyncStats
+	if st == nil {
+		st = &drv1.SyncStats{}
+	}
+	var b bytes.Buffer
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAMESPACEMAPPING\tMODE\tPHASE\tREADY\tLAST SYNC\tLAST EVENT\tOBJECTS\tCREATED\tUPDATED\tUNCHANGED\tFAILED")
+	fmt.Fprintf(tw, "%s/%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\n", m.Namespace, m.Name, m.Spec.ReplicationMode, m.Status.Phase,
+		readyStatus(m.Status.Conditions), age(m.Status.LastSyncTime, now), age(m.Status.LastEventTime, now),
+		st.Total, st.Created, st.Updated, st.Unchanged, st.Failed)
+	fmt.Fprintln(tw)
+	fmt.Fprintln(tw, "REMOTECLUSTER\tREADY\tVERSION\tLAST PROBE")
+	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", v.rc.Name, readyStatus(v.rc.Status.Conditions), v.rc.Status.ServerVersion, age(v.rc.Status.LastProbeTime, now))
+	_ = tw.Flush()
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	if c := meta.FindStatusCondition(m.Status.Conditions, drv1.ConditionReady); c != nil && c.Status != metav1.ConditionTrue {
+		lines = append(lines, "", "mapping not ready: "+c.Message)
+	}
+	switch c := v.change; {
+	case c.count == 0:
+		lines = append(lines, "", "demo changes: none yet")
+	case c.err != nil:
+		lines = append(lines, "", fmt.Sprintf("demo change #%d failed: %v", c.count, c.err))
+	default:
+		line := fmt.Sprintf("demo change #%d: %s", c.count, c.p)
+		if !now.IsZero() {
+			line += fmt.Sprintf(" (%s ago)", now.Sub(c.p.at).Round(time.Second))
+		}
+		lines = append(lines, "", line)
+	}
+	return lines
+}
+
+func readyStatus(conds []metav1.Condition) string {
+	if c := meta.FindStatusCondition(conds, drv1.ConditionReady); c != nil {
+		return string(c.Status)
+	}
+	return "-"
+}
+
+// age says how long ago t was; "-" for never, "" when now is zero.
+func age(t *metav1.Time, now time.Time) string {
+	switch {
+	case t == nil:
+		return "-"
+	case now.IsZero():
+		return ""
+	}
+	return now.Sub(t.Time).Round(time.Second).String() + " ago"
+}

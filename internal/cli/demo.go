@@ -2,6 +2,8 @@ package cli
 
 import (
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -55,12 +57,16 @@ else ${XDG_CACHE_HOME:-$HOME/.cache}/dr-syncer/k8s-` + demo.KubeVersion + `, whe
 			if err := demo.CheckAssets(assetsDir); err != nil {
 				return err
 			}
+			// Closing the terminal or the reading end of a pipe must stop the control planes too:
+			// they run in process groups of their own and would outlive the demo.
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGHUP, syscall.SIGPIPE)
+			defer stop()
 			w := cmd.OutOrStdout()
 			tty := false
 			if f, ok := w.(*os.File); ok {
 				tty = term.IsTerminal(int(f.Fd()))
 			}
-			return demo.Run(cmd.Context(), demo.Options{AssetsDir: assetsDir, Check: check, Out: w, TTY: tty})
+			return demo.Run(ctx, demo.Options{AssetsDir: assetsDir, Check: check, Out: w, TTY: tty})
 		},
 	}
 	fs := cmd.Flags()

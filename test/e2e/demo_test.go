@@ -50,48 +50,52 @@ func TestDemoCheck(t *testing.T) {
 	d.expectCleanedUp(t)
 }
 
-// TestDemoInterrupt runs the live demo, uses the kubeconfig it printed with kubectl while it runs,
-// then stops it with Ctrl-C (SIGINT): it exits 0 and leaves nothing behind.
+// TestDemoInterrupt runs the live demo and stops it the ways a user does: Ctrl-C (SIGINT), after
+// using the kubeconfig it printed with kubectl, and closing the terminal (SIGHUP). Each time it
+// exits 0 and leaves nothing behind.
 func TestDemoInterrupt(t *testing.T) {
-	d := startDemo(t, "demo")
-	waitFor := func(what string) {
-		t.Helper()
-		deadline := time.Now().Add(60 * time.Second)
-		for !strings.Contains(d.out.String(), what) {
-			if time.Now().After(deadline) || d.exited() {
-				t.Fatalf("demo output lacks %q:\n%s", what, d.out.String())
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			d := startDemo(t, "demo")
+			waitFor := func(what string) {
+				t.Helper()
+				deadline := time.Now().Add(60 * time.Second)
+				for !strings.Contains(d.out.String(), what) {
+					if time.Now().After(deadline) || d.exited() {
+						t.Fatalf("demo output lacks %q:\n%s", what, d.out.String())
+					}
+					time.Sleep(100 * time.Millisecond)
+				}
 			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	waitFor("until you press Ctrl-C")
-	waitFor("NAMESPACEMAPPING") // the first live table
-	expectSteps(t, d.out.String(), demoSteps[:len(demoSteps)-1])
+			waitFor("until you press Ctrl-C")
+			waitFor("NAMESPACEMAPPING") // the first live table
+			expectSteps(t, d.out.String(), demoSteps[:len(demoSteps)-1])
 
-	// What the demo tells the user to run.
-	kubectl := exec.Command(filepath.Join(os.Getenv("KUBEBUILDER_ASSETS"), "kubectl"),
-		"--kubeconfig", filepath.Join(d.dir(t), "prod.kubeconfig"), "get", "nsmap", "-A")
-	got, err := kubectl.CombinedOutput()
-	if err != nil || !regexp.MustCompile(`dr-syncer-system\s+shop\s+shop\s+dr\s+Continuous\s+Synced`).Match(got) {
-		t.Errorf("kubectl get nsmap -A with the demo's kubeconfig: %v\n%s", err, got)
-	}
+			if sig == syscall.SIGINT {
+				// What the demo tells the user to run.
+				kubectl := exec.Command(filepath.Join(os.Getenv("KUBEBUILDER_ASSETS"), "kubectl"),
+					"--kubeconfig", filepath.Join(d.dir(t), "prod.kubeconfig"), "get", "nsmap", "-A")
+				got, err := kubectl.CombinedOutput()
+				if err != nil || !regexp.MustCompile(`dr-syncer-system\s+shop\s+shop\s+dr\s+Continuous\s+Synced`).Match(got) {
+					t.Errorf("kubectl get nsmap -A with the demo's kubeconfig: %v\n%s", err, got)
+				}
+			}
 
-	if err := d.cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
+			if err := d.cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			if err := d.wait(30 * time.Second); err != nil {
+				t.Fatalf("demo after %v: %v\n%s", sig, err, d.out.String())
+			}
+			expectSteps(t, d.out.String(), demoSteps[len(demoSteps)-1:])
+			d.expectCleanedUp(t)
+		})
 	}
-	if err := d.wait(30 * time.Second); err != nil {
-		t.Fatalf("demo after Ctrl-C: %v\n%s", err, d.out.String())
-	}
-	expectSteps(t, d.out.String(), demoSteps[len(demoSteps)-1:])
-	d.expectCleanedUp(t)
 }
 
 // demoProcess is a running `dr-syncer demo` and the processes it started.
 type demoProcess struct {
-	cmd    *exec.Cmd
-	out    *lockedBuffer
-	done   chan struct{}
-	err    error
+	*process
 	mu     sync.Mutex
 	kids   map[int]procInfo // children seen while it ran, by PID
 	polled chan struct{}
@@ -105,17 +109,7 @@ type procInfo struct {
 
 func startDemo(t *testing.T, args ...string) *demoProcess {
 	t.Helper()
-	bin := buildBinary(t)
-	d := &demoProcess{out: &lockedBuffer{}, done: make(chan struct{}), kids: map[int]procInfo{}, polled: make(chan struct{})}
-	d.cmd = exec.Command(bin, args...)
-	d.cmd.Stdout, d.cmd.Stderr = d.out, d.out
-	if err := d.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		defer close(d.done)
-		d.err = d.cmd.Wait()
-	}()
+	d := &demoProcess{process: startProcess(t, args...), kids: map[int]procInfo{}, polled: make(chan struct{})}
 	// Record the demo's children while it runs.
 	go func() {
 		defer close(d.polled)
@@ -132,38 +126,16 @@ func startDemo(t *testing.T, args ...string) *demoProcess {
 			}
 		}
 	}()
-	t.Cleanup(func() {
-		if !d.exited() {
-			_ = d.cmd.Process.Signal(syscall.SIGINT)
-			if d.wait(30*time.Second) != nil {
-				_ = d.cmd.Process.Kill()
-			}
-		}
-		if t.Failed() {
-			t.Logf("demo output:\n%s", d.out.String())
-		}
-	})
 	return d
-}
-
-func (d *demoProcess) exited() bool {
-	select {
-	case <-d.done:
-		return true
-	default:
-		return false
-	}
 }
 
 // wait waits for the demo to exit and returns its exit error.
 func (d *demoProcess) wait(timeout time.Duration) error {
-	select {
-	case <-d.done:
+	err := d.process.wait(timeout)
+	if d.exited() {
 		<-d.polled
-		return d.err
-	case <-time.After(timeout):
-		return errors.New("still running after " + timeout.String())
 	}
+	return err
 }
 
 // dir is the temporary folder the demo printed.
@@ -249,6 +221,62 @@ func expectSteps(t *testing.T, out string, titles []string) {
 		if !strings.Contains(out, "✓ "+title) {
 			t.Errorf("no ✓ line for %q", title)
 		}
+	}
+}
+
+// process is a dr-syncer process a test started, with its output.
+type process struct {
+	cmd  *exec.Cmd
+	out  *lockedBuffer
+	done chan struct{}
+	err  error
+}
+
+// startProcess runs the dr-syncer binary with args. At the end of the test a process still
+// running gets SIGINT, and SIGKILL if it has not exited 30s later; its output is logged if the
+// test failed.
+func startProcess(t *testing.T, args ...string) *process {
+	t.Helper()
+	p := &process{cmd: exec.Command(buildBinary(t), args...), out: &lockedBuffer{}, done: make(chan struct{})}
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		defer close(p.done)
+		p.err = p.cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		if !p.exited() {
+			_ = p.cmd.Process.Signal(syscall.SIGINT)
+			if p.wait(30*time.Second) != nil {
+				_ = p.cmd.Process.Kill()
+				<-p.done
+			}
+		}
+		if t.Failed() {
+			t.Logf("output of %s (pid %d):\n%s", strings.Join(args, " "), p.cmd.Process.Pid, p.out.String())
+		}
+	})
+	return p
+}
+
+func (p *process) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// wait waits for the process to exit and returns its exit error.
+func (p *process) wait(timeout time.Duration) error {
+	select {
+	case <-p.done:
+		return p.err
+	case <-time.After(timeout):
+		return errors.New("still running after " + timeout.String())
 	}
 }
 

@@ -279,7 +279,7 @@ func controllerWindow(t *testing.T, id string, p *controllerProcess, end time.Ti
 	t.Helper()
 	w := window{id: id, end: end}
 	var syncs []time.Time
-	for _, l := range p.logs.Lines() {
+	for _, l := range p.out.Lines() {
 		if !strings.Contains(l.text, `"controller": "namespacemapping"`) {
 			continue
 		}

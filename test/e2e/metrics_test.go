@@ -164,53 +164,21 @@ func triggerSync(t *testing.T, g Gomega, ns, name, value string) *drv1.Namespace
 
 // controllerProcess is one `dr-syncer controller` process against prod.
 type controllerProcess struct {
-	cmd                    *exec.Cmd
-	logs                   *lockedBuffer
+	*process
 	metricsAddr, probeAddr string
-	done                   chan struct{}
-	err                    error
 }
 
-// startControllerProcess runs the binary against prod serving ns, with extra flags; the process
-// is killed at the end of the test if still running.
+// startControllerProcess runs the binary against prod serving ns, with extra flags.
 func startControllerProcess(t *testing.T, ns string, extra ...string) *controllerProcess {
 	t.Helper()
-	bin := buildBinary(t)
 	kubeconfig := filepath.Join(t.TempDir(), "prod.kubeconfig")
 	if err := os.WriteFile(kubeconfig, clusters[0].Kubeconfig, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p := &controllerProcess{logs: &lockedBuffer{}, metricsAddr: freeAddr(t), probeAddr: freeAddr(t), done: make(chan struct{})}
+	metricsAddr, probeAddr := freeAddr(t), freeAddr(t)
 	args := append([]string{"controller", "--kubeconfig", kubeconfig, "--namespace", ns,
-		"--metrics-bind-address", p.metricsAddr, "--health-probe-bind-address", p.probeAddr, "--log-format", "text"}, extra...)
-	p.cmd = exec.Command(bin, args...)
-	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		defer close(p.done)
-		p.err = p.cmd.Wait()
-	}()
-	t.Cleanup(func() {
-		if !p.exited() {
-			_ = p.cmd.Process.Kill()
-			<-p.done
-		}
-		if t.Failed() {
-			t.Logf("controller %d output:\n%s", p.cmd.Process.Pid, p.logs.String())
-		}
-	})
-	return p
-}
-
-func (p *controllerProcess) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
+		"--metrics-bind-address", metricsAddr, "--health-probe-bind-address", probeAddr, "--log-format", "text"}, extra...)
+	return &controllerProcess{process: startProcess(t, args...), metricsAddr: metricsAddr, probeAddr: probeAddr}
 }
 
 // waitReady waits until /readyz answers 200.
@@ -236,14 +204,13 @@ func (p *controllerProcess) signal(t *testing.T, sig syscall.Signal) {
 	if err := p.cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-p.done:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("controller still running 30s after %v", sig)
-	}
+	err := p.wait(30 * time.Second)
 	var exit *exec.ExitError
-	if sig == syscall.SIGTERM && errors.As(p.err, &exit) {
-		t.Fatalf("controller exited with %v after SIGTERM", p.err)
+	switch {
+	case !p.exited():
+		t.Fatalf("controller %v after %v", err, sig)
+	case sig == syscall.SIGTERM && errors.As(err, &exit):
+		t.Fatalf("controller exited with %v after SIGTERM", err)
 	}
 }
 

@@ -196,6 +196,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 func (r *Reconciler) idle(m *drv1.NamespaceMapping, tm timing) {
 	m.Status.NextSyncTime = nextTime(tm)
 	m.Status.ObservedGeneration = m.Generation
+	defer func() {
+		// A new leader reports readiness before its first sync.
+		metrics.MappingReady(client.ObjectKeyFromObject(m).String(), meta.IsStatusConditionTrue(m.Status.Conditions, drv1.ConditionReady))
+	}()
 	if m.Status.Phase == "" || m.Status.Phase == drv1.PhasePaused || m.Status.Phase == drv1.PhaseSyncing {
 		reason, msg := drv1.ReasonWaitingForSchedule, "waiting for the first scheduled sync"
 		if m.Spec.Mode() == drv1.ModeManual {

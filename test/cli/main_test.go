@@ -9,22 +9,16 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"go.uber.org/zap/zapcore"
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
-	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
-	"github.com/dr-syncer/dr-syncer/internal/controller"
 	"github.com/dr-syncer/dr-syncer/internal/testbed"
+	"github.com/dr-syncer/dr-syncer/internal/testbed/harness"
 )
 
 const (
@@ -103,42 +97,5 @@ func writeKubeconfigs() error {
 
 // startController registers "dr" as a RemoteCluster in prod and runs the controller there.
 func startController(ctx context.Context) error {
-	c := prod.Client
-	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: controllerNS}}); err != nil {
-		return err
-	}
-	if err := c.Create(ctx, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "dr-kubeconfig", Namespace: controllerNS},
-		Data:       map[string][]byte{"kubeconfig": drTB.Kubeconfig},
-	}); err != nil {
-		return err
-	}
-	if err := c.Create(ctx, &drv1.RemoteCluster{
-		ObjectMeta: metav1.ObjectMeta{Name: drClusterRef, Namespace: controllerNS},
-		Spec:       drv1.RemoteClusterSpec{KubeconfigSecretRef: drv1.SecretKeyReference{Name: "dr-kubeconfig"}, QPS: 500, Burst: 1000},
-	}); err != nil {
-		return err
-	}
-	mgr, err := controller.NewManager(prodTB.Config, controller.Options{
-		Namespace: controllerNS, MetricsBindAddress: "0", HealthProbeBindAddress: "0", ApplyWorkers: 4,
-	})
-	if err != nil {
-		return err
-	}
-	go func() {
-		if err := mgr.Start(ctx); err != nil {
-			fmt.Fprintln(os.Stderr, "manager:", err)
-			os.Exit(1)
-		}
-	}()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		rc := &drv1.RemoteCluster{}
-		if err := c.Get(ctx, client.ObjectKey{Namespace: controllerNS, Name: drClusterRef}, rc); err == nil &&
-			meta.IsStatusConditionTrue(rc.Status.Conditions, drv1.ConditionReady) {
-			return nil
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	return fmt.Errorf("RemoteCluster %q did not become Ready", drClusterRef)
+	return harness.StartController(ctx, prodTB, controllerNS, map[string]*testbed.Cluster{drClusterRef: drTB}, 4)
 }

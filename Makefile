@@ -40,7 +40,8 @@ verify-generate: generate ## Fail when generated files are stale.
 		git status --porcelain -- api config/crd charts/dr-syncer/templates/crds; git --no-pager diff --stat -- api config/crd charts/dr-syncer/templates/crds; exit 1; fi
 
 .PHONY: vet
-vet:
+vet: ## go vet, gofmt and a tidy go.mod.
+	$(GO) mod tidy -diff
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l api cmd internal test)" || { echo "gofmt needed:"; gofmt -l api cmd internal test; exit 1; }
 

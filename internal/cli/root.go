@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -32,6 +34,10 @@ disaster-recovery (DR) cluster as a parked standby image, and brings it live on 
   dr-syncer version`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+	}
+	// Installed as kubectl-dr_syncer, kubectl runs it as "kubectl dr-syncer": say so in help.
+	if strings.HasPrefix(filepath.Base(os.Args[0]), "kubectl-") {
+		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl dr-syncer"}
 	}
 	root.AddCommand(newVersionCommand(), newControllerCommand(),
 		newPlanCommand(), newSyncCommand(), newCutoverCommand(), newFailbackCommand(), newStatusCommand(), newTriggerCommand(), newDemoCommand())

@@ -72,6 +72,9 @@ func Sync(ctx context.Context, req Request) (*Result, error) {
 		return r.res, fmt.Errorf("source cluster %s: %w", req.Source.Name, err)
 	}
 	r.res.Unresolved = res.Unresolved
+	if res.Incomplete != nil {
+		r.res.DiscoveryIncomplete = res.Incomplete.Error()
+	}
 
 	if r.destExists, err = r.ensureNamespaces(ctx); err != nil {
 		return r.res, err

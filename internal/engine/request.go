@@ -89,6 +89,9 @@ type Result struct {
 	Failed []drv1.FailedResource
 	// Unresolved lists resourceTypes entries the source cluster does not serve.
 	Unresolved []string
+	// DiscoveryIncomplete explains API groups of the source that could not be discovered: their
+	// types were neither synced nor pruned in this run.
+	DiscoveryIncomplete string
 	// Actions has one entry per object that was considered.
 	Actions          []Action
 	DriftCorrections int

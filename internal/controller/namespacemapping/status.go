@@ -41,6 +41,9 @@ func summary(res *engine.Result) string {
 	if len(res.Unresolved) > 0 {
 		msg += fmt.Sprintf("; resourceTypes not served by the source cluster: %s", strings.Join(res.Unresolved, ", "))
 	}
+	if res.DiscoveryIncomplete != "" {
+		msg += "; types of API groups the source could not list were neither synced nor pruned: " + res.DiscoveryIncomplete
+	}
 	if s.Failed > 0 || s.Conflicts > 0 {
 		msg += "; see status.failedResources"
 	}

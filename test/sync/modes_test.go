@@ -188,9 +188,10 @@ func TestSourceNamespaceMissing(t *testing.T) {
 	g.Expect(ready.Message).To(ContainSubstring(ns))
 	g.Expect(absent(dr, gvkNamespace, "", ns)).To(BeTrue())
 
-	// Once the namespace exists the next request syncs it.
+	// A sync that could not run is retried with backoff: once the namespace exists, it syncs
+	// without another request.
 	create(g, prod, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
-	m = triggerSync(t, g, "missing-src")
+	m = waitMapping(g, "missing-src", func(m *drv1.NamespaceMapping) bool { return m.Status.Phase == drv1.PhaseSynced })
 	g.Expect(m.Status.Phase).To(Equal(drv1.PhaseSynced), failedNames(m))
 	g.Expect(condition(m, drv1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
 	get(g, dr, gvkNamespace, "", ns)

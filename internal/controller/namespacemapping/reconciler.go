@@ -150,6 +150,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	}
 	tm, _ := computeTiming(&m.Spec, last, now)
 	metrics.ScheduleInterval(key, tm.interval)
+	if failedAsAWhole(m) {
+		// The last sync could not run (a transient error): retry now; the rate limiter spaces
+		// the retries out.
+		tm.due = true
+	}
 
 	request := m.Annotations[drv1.AnnotationSyncNow]
 	requested := request != "" && request != m.Status.LastHandledSyncRequest
@@ -205,13 +210,23 @@ func (r *Reconciler) idle(m *drv1.NamespaceMapping, tm timing) {
 		if m.Spec.Mode() == drv1.ModeManual {
 			reason, msg = drv1.ReasonWaitingForTrigger, fmt.Sprintf("Manual mode: set annotation %s to a new value to sync", drv1.AnnotationSyncNow)
 		}
-		if m.Status.LastSyncTime == nil {
+		switch {
+		case m.Status.LastSyncTime == nil:
 			markNotReady(m, drv1.PhasePending, reason, msg)
-		} else {
+		case meta.IsStatusConditionTrue(m.Status.Conditions, drv1.ConditionReady):
 			m.Status.Phase = drv1.PhaseSynced
-			meta.RemoveStatusCondition(&m.Status.Conditions, drv1.ConditionReconciling)
+		default:
+			m.Status.Phase = drv1.PhaseFailed
 		}
+		meta.RemoveStatusCondition(&m.Status.Conditions, drv1.ConditionReconciling)
 	}
+}
+
+// failedAsAWhole tells whether the last sync could not run at all, for a reason worth retrying.
+func failedAsAWhole(m *drv1.NamespaceMapping) bool {
+	c := meta.FindStatusCondition(m.Status.Conditions, drv1.ConditionReady)
+	return c != nil && c.Status == metav1.ConditionFalse && c.ObservedGeneration == m.Generation &&
+		(c.Reason == drv1.ReasonSyncFailed || c.Reason == drv1.ReasonSourceNamespaceNotFound)
 }
 
 // syncFailed records a sync that could not run as a whole.

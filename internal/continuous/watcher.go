@@ -57,7 +57,14 @@ type Watcher struct {
 	watchErr     error
 	needsResync  bool
 	dirty        bool
+	// deletes are the recent deletions replicated one by one; guard is set once they add up to
+	// a mass deletion, and holds every further deletion until the next full resync.
+	deletes []time.Time
+	guard   *engine.PruneBlock
 }
+
+// deleteWindow is how far back deletions count toward the delete guard in Continuous mode.
+const deleteWindow = time.Minute
 
 type sourceHandle struct {
 	key  informerKey
@@ -154,6 +161,10 @@ func (w *Watcher) processNext(ctx context.Context) bool {
 		w.queue.Forget(k)
 		return true
 	}
+	if w.req.Prune && w.sourceGone(k) && !w.allowDelete() {
+		w.queue.Forget(k)
+		return true
+	}
 	a, err := engine.SyncObject(ctx, w.req, t, k.name)
 	now := time.Now()
 	w.mu.Lock()
@@ -183,6 +194,51 @@ func (w *Watcher) processNext(ctx context.Context) bool {
 		if a.Drift {
 			metrics.DriftCorrected(w.key.String(), 1)
 		}
+	}
+	return true
+}
+
+// sourceGone tells whether the source object of k is absent from the informer cache: syncing
+// it would delete its DR copy.
+func (w *Watcher) sourceGone(k objKey) bool {
+	for _, s := range w.sources {
+		if s.key.gvr == k.gvr {
+			_, exists, err := s.inf.informer.GetStore().GetByKey(w.req.Transform.SourceNamespace + "/" + k.name)
+			return err == nil && !exists
+		}
+	}
+	return false
+}
+
+// allowDelete applies the delete guard to one more deletion: a burst of deletions in the source
+// (a deleted Helm release, a wrong kubectl delete) is not mirrored one by one into DR. Once it
+// trips, deletions wait for the next full resync, whose own guard (released with the
+// dr-syncer.io/allow-prune annotation) decides.
+func (w *Watcher) allowDelete() bool {
+	now := time.Now()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.guard != nil {
+		w.guard.WouldDelete++
+		w.dirty = true
+		return false
+	}
+	recent := w.deletes[:0]
+	for _, t := range w.deletes {
+		if now.Sub(t) < deleteWindow {
+			recent = append(recent, t)
+		}
+	}
+	w.deletes = append(recent, now)
+	remaining := 0
+	for _, s := range w.sources {
+		remaining += len(s.inf.informer.GetStore().ListKeys())
+	}
+	managed := remaining + len(w.deletes)
+	if engine.GuardTrips(len(w.deletes), managed, w.req.MaxDeletePercent) {
+		w.guard = &engine.PruneBlock{WouldDelete: len(w.deletes), Managed: managed}
+		w.dirty = true
+		return false
 	}
 	return true
 }
@@ -245,6 +301,8 @@ type Snapshot struct {
 	// NeedsResync is set after a broken watch recovered.
 	NeedsResync bool
 	Failures    []engine.Action
+	// PruneBlocked is set while the delete guard holds back deletions.
+	PruneBlocked *engine.PruneBlock
 }
 
 // Snapshot returns the watcher's current state.
@@ -252,6 +310,10 @@ func (w *Watcher) Snapshot() Snapshot {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	s := Snapshot{LastEvent: w.lastEvent, LastFullSync: w.lastFullSync, WatchError: w.watchErr, NeedsResync: w.needsResync}
+	if w.guard != nil {
+		g := *w.guard
+		s.PruneBlocked = &g
+	}
 	for _, a := range w.failures {
 		s.Failures = append(s.Failures, a)
 	}
@@ -263,6 +325,7 @@ func (w *Watcher) FullSyncDone(at time.Time) {
 	w.mu.Lock()
 	w.lastFullSync, w.needsResync = at, false
 	w.failures = map[objKey]engine.Action{}
+	w.guard, w.deletes = nil, nil
 	w.mu.Unlock()
 }
 

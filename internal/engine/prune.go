@@ -13,6 +13,12 @@ import (
 // pruneGuardMinimum: the delete guard never blocks a prune of this many objects or fewer.
 const pruneGuardMinimum = 10
 
+// GuardTrips tells whether deleting deletes of managed objects is a mass deletion the delete
+// guard holds back: more than pruneGuardMinimum objects and more than maxPercent % of them.
+func GuardTrips(deletes, managed, maxPercent int) bool {
+	return deletes > pruneGuardMinimum && deletes*100 > maxPercent*managed
+}
+
 type pruneCandidate struct {
 	t   Type
 	obj *unstructured.Unstructured
@@ -41,7 +47,7 @@ func (r *run) prune(ctx context.Context, states []*typeState) {
 	if len(cands) == 0 {
 		return
 	}
-	if len(cands) > pruneGuardMinimum && len(cands)*100 > r.req.MaxDeletePercent*managed && !r.req.AllowPrune {
+	if GuardTrips(len(cands), managed, r.req.MaxDeletePercent) && !r.req.AllowPrune {
 		r.res.PruneBlocked = &PruneBlock{WouldDelete: len(cands), Managed: managed}
 		return
 	}

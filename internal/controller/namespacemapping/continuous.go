@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -29,7 +30,7 @@ func (r *Reconciler) ensureWatcher(ctx context.Context, m *drv1.NamespaceMapping
 }
 
 // reportWatcher folds what the watcher did since the last full sync into the status.
-func reportWatcher(m *drv1.NamespaceMapping, s continuous.Snapshot) {
+func (r *Reconciler) reportWatcher(m *drv1.NamespaceMapping, s continuous.Snapshot) {
 	key := client.ObjectKeyFromObject(m).String()
 	if !s.LastEvent.IsZero() {
 		t := metav1.NewTime(s.LastEvent)
@@ -37,6 +38,15 @@ func reportWatcher(m *drv1.NamespaceMapping, s continuous.Snapshot) {
 		if m.Status.LastSyncTime == nil || m.Status.LastSyncTime.Before(&t) {
 			m.Status.LastSyncTime = &t
 		}
+	}
+	if pb := s.PruneBlocked; pb != nil {
+		if !meta.IsStatusConditionTrue(m.Status.Conditions, drv1.ConditionPruneBlocked) {
+			r.Recorder.Eventf(m, nil, corev1.EventTypeWarning, "PruneBlocked", "Prune",
+				"held back deletions in the destination: %d of %d watched objects were deleted in the source within a minute", pb.WouldDelete, pb.Managed)
+		}
+		setCondition(m, drv1.ConditionPruneBlocked, metav1.ConditionTrue, drv1.ReasonDeleteThreshold, pruneBlockedMessage(m, pb)+
+			"; deletions in the source are held until the next full resync")
+		metrics.PruneBlocked(key, true)
 	}
 	ready := meta.FindStatusCondition(m.Status.Conditions, drv1.ConditionReady)
 	switch {

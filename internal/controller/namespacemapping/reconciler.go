@@ -158,9 +158,15 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 
 	request := m.Annotations[drv1.AnnotationSyncNow]
 	requested := request != "" && request != m.Status.LastHandledSyncRequest
+	approval := m.Annotations[drv1.AnnotationAllowPrune]
+	approved := approval != "" && approval != m.Status.LastHandledPruneApproval
+	if approved && meta.IsStatusConditionTrue(m.Status.Conditions, drv1.ConditionPruneBlocked) {
+		// Releasing a blocked prune is a request to run it now.
+		tm.due = true
+	}
 	if !tm.due && !requested {
 		if watcher != nil {
-			reportWatcher(m, watcher.Snapshot())
+			r.reportWatcher(m, watcher.Snapshot())
 		}
 		r.idle(m, tm)
 		return requeueAt(tm.next, now), nil
@@ -172,8 +178,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		return ctrl.Result{RequeueAfter: time.Millisecond}, nil
 	}
 
-	approval := m.Annotations[drv1.AnnotationAllowPrune]
-	ereq.AllowPrune = approval != "" && approval != m.Status.LastHandledPruneApproval
+	ereq.AllowPrune = approved
 
 	log.V(1).Info("sync starting", "trigger", trigger(requested, tm.due))
 	result, err := engine.Sync(ctx, ereq)

@@ -90,8 +90,11 @@ func TestPruneGuard(t *testing.T) {
 	g.Expect(m.Status.LastSyncStats.Deleted).To(BeZero())
 	g.Expect(condition(m, drv1.ConditionPruneBlocked)).NotTo(BeNil())
 
+	// A new allow-prune value releases the blocked prune and runs it at once, without a trigger.
 	updateMapping(g, "guard", func(m *drv1.NamespaceMapping) { m.Annotations[drv1.AnnotationAllowPrune] = "approved-1" })
-	m = triggerSync(t, g, "guard")
+	m = waitMapping(g, "guard", func(m *drv1.NamespaceMapping) bool {
+		return m.Status.LastHandledPruneApproval == "approved-1" && m.Status.Phase != drv1.PhaseSyncing
+	})
 	g.Expect(m.Status.LastSyncStats.Deleted).To(BeEquivalentTo(20), failedNames(m))
 	g.Expect(condition(m, drv1.ConditionPruneBlocked)).To(BeNil())
 	g.Expect(m.Status.LastHandledPruneApproval).To(Equal("approved-1"))

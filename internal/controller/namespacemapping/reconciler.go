@@ -104,7 +104,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	}
 	if _, err := computeTiming(&m.Spec, nil, r.now()); err != nil {
 		markStalled(m, err.Error())
-		r.Recorder.Eventf(m, nil, corev1.EventTypeWarning, drv1.ReasonInvalidSpec, "Validate", err.Error())
+		r.Recorder.Eventf(m, nil, corev1.EventTypeWarning, drv1.ReasonInvalidSpec, "Validate", "%s", err.Error())
 		metrics.MappingReady(key, false)
 		return ctrl.Result{}, reconcile.TerminalError(err)
 	}
@@ -276,7 +276,7 @@ func (r *Reconciler) report(m *drv1.NamespaceMapping, res *engine.Result, now me
 		r.Recorder.Eventf(m, nil, corev1.EventTypeWarning, "Conflict", "Sync", "%d destination objects exist and are not managed by this mapping; left untouched (conflictPolicy: Skip)", res.Stats.Conflicts)
 	}
 	if res.PruneBlocked != nil {
-		r.Recorder.Eventf(m, nil, corev1.EventTypeWarning, "PruneBlocked", "Prune", pruneBlockedMessage(m, res.PruneBlocked))
+		r.Recorder.Eventf(m, nil, corev1.EventTypeWarning, "PruneBlocked", "Prune", "%s", pruneBlockedMessage(m, res.PruneBlocked))
 	}
 	metrics.SyncRun(key, string(m.Spec.Mode()), outcome, res.Duration)
 	metrics.MappingReady(key, res.Stats.Failed == 0)

@@ -84,7 +84,7 @@ func Sync(ctx context.Context, req Request) (*Result, error) {
 	} else {
 		req.Dest.Invalidate()
 	}
-	types := r.servedInDest(res.Types)
+	types := r.servedInDest(ctx, res.Types)
 	r.res.Types = len(types)
 
 	states := make([]*typeState, len(types))
@@ -121,31 +121,57 @@ func Sync(ctx context.Context, req Request) (*Result, error) {
 	return r.res, ctx.Err()
 }
 
-// servedInDest keeps the types the destination serves and reports the others, per type.
-func (r *run) servedInDest(types []Type) []Type {
+// servedInDest keeps the types the destination serves. A type it does not serve is reported,
+// per type, only when the source namespace holds objects of it that would be synced: a CRD
+// installed in production but unused in this namespace is no gap in DR.
+func (r *run) servedInDest(ctx context.Context, types []Type) []Type {
 	out := types[:0:0]
 	for _, t := range types {
-		if _, err := r.req.Dest.Mapper.RESTMapping(t.GVK.GroupKind(), t.GVK.Version); err != nil {
-			msg := err.Error()
-			if meta.IsNoMatchError(err) {
-				msg = fmt.Sprintf("the destination cluster does not serve %s (%s)", t, t.GVK.GroupVersion())
-			}
-			r.record(Action{GVK: t.GVK, Type: ActionFailed, Reason: "TypeNotServed", Message: msg})
+		_, err := r.req.Dest.Mapper.RESTMapping(t.GVK.GroupKind(), t.GVK.Version)
+		if err == nil {
+			out = append(out, t)
 			continue
 		}
-		out = append(out, t)
+		msg := err.Error()
+		if meta.IsNoMatchError(err) {
+			n, lerr := r.countSelected(ctx, t)
+			if lerr == nil && n == 0 {
+				continue
+			}
+			msg = fmt.Sprintf("the destination cluster does not serve %s (%s), and the source namespace has %d objects of it: install its CRD in the destination, set syncCRDs: true, or exclude the type",
+				t, t.GVK.GroupVersion(), n)
+		}
+		r.record(Action{GVK: t.GVK, Type: ActionFailed, Reason: "TypeNotServed", Message: msg})
 	}
 	return out
+}
+
+// countSelected counts the source objects of one type a sync would copy.
+func (r *run) countSelected(ctx context.Context, t Type) (int, error) {
+	objs, err := listAll(ctx, r.req.Source.Dynamic.Resource(t.GVR).Namespace(r.req.Transform.SourceNamespace), r.selector())
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for i := range objs {
+		if transform.SkipReason(&objs[i]) == "" {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (r *run) selector() string {
+	if r.req.Selector == nil {
+		return ""
+	}
+	return r.req.Selector.String()
 }
 
 // list reads one type on both sides, then selects and transforms the source objects.
 func (r *run) list(ctx context.Context, t Type) *typeState {
 	st := &typeState{t: t, selected: map[string]bool{}, live: map[string]*unstructured.Unstructured{}}
-	selector := ""
-	if r.req.Selector != nil {
-		selector = r.req.Selector.String()
-	}
-	src, err := listAll(ctx, r.req.Source.Dynamic.Resource(t.GVR).Namespace(r.req.Transform.SourceNamespace), selector)
+	src, err := listAll(ctx, r.req.Source.Dynamic.Resource(t.GVR).Namespace(r.req.Transform.SourceNamespace), r.selector())
 	if err != nil {
 		r.record(Action{GVK: t.GVK, Type: ActionFailed, Reason: "ListFailed", Message: fmt.Sprintf("listing %s in the source: %v", t, err)})
 		return st

@@ -221,4 +221,14 @@ func TestTypeNotServedInDest(t *testing.T) {
 	get(g, dr, gvkConfigMap, ns, "cm")
 	get(g, dr, gvkDeployment, ns, "web")
 	g.Expect(absent(dr, gvkCRD, "", "gadgets.example.com")).To(BeTrue())
+	g.Expect(f.Message).To(ContainSubstring("has 1 objects"))
+
+	// A namespace without Gadgets has no gap in DR: the unserved type is no failure there.
+	unused := newNamespace(t, g, "notserved-unused")
+	create(g, prod, configMap(unused, "cm"))
+	create(g, prod, mapping("not-served-unused", unused, unused))
+	t.Cleanup(func() { deleteMapping(NewWithT(t), "not-served-unused") })
+	m = triggerSync(t, g, "not-served-unused")
+	g.Expect(failure(m, "Gadget", "")).To(BeNil(), failedNames(m))
+	g.Expect(condition(m, drv1.ConditionReady).Status).To(Equal(metav1.ConditionTrue), failedNames(m))
 }

@@ -29,7 +29,7 @@ var neverSync = map[string]bool{
 	"pods": true, "replicasets.apps": true, "endpoints": true,
 	"endpointslices.discovery.k8s.io": true, "events": true, "events.events.k8s.io": true,
 	"controllerrevisions.apps": true, "leases.coordination.k8s.io": true, "jobs.batch": true,
-	"bindings": true,
+	"bindings": true, "csistoragecapacities.storage.k8s.io": true,
 	"localsubjectaccessreviews.authorization.k8s.io": true, "selfsubjectaccessreviews.authorization.k8s.io": true,
 	"tokenreviews.authentication.k8s.io": true, "selfsubjectreviews.authentication.k8s.io": true,
 	"serviceaccounts/token": true,

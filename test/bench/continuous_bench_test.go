@@ -19,6 +19,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -72,13 +73,13 @@ func BenchmarkContinuousLag(b *testing.B) {
 	must(b, err)
 	kubeconfig, err := clusters[0].WriteKubeconfig(dir)
 	must(b, err)
-	metricsAddr := freeAddr(b)
+	metricsAddr, probeAddr := freeAddr(b), freeAddr(b)
 	ctrlProc := exec.Command(bin, "controller", "--kubeconfig", kubeconfig, "--namespace", controllerNS,
-		"--metrics-bind-address", metricsAddr, "--health-probe-bind-address", freeAddr(b), "--log-level", "error")
+		"--metrics-bind-address", metricsAddr, "--health-probe-bind-address", probeAddr, "--log-level", "error")
 	ctrlProc.Stdout, ctrlProc.Stderr = io.Discard, os.Stderr
 	must(b, ctrlProc.Start())
 	defer func() { _ = ctrlProc.Process.Kill(); _ = ctrlProc.Wait() }()
-	idleRSS := waitRSS(b, ctrlProc.Process.Pid)
+	idleRSS := idleRSS(b, ctrlProc.Process.Pid, probeAddr)
 
 	must(b, prod.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "dr", Namespace: controllerNS},
 		Data: map[string][]byte{"kubeconfig": clusters[1].Kubeconfig}}))
@@ -88,16 +89,12 @@ func BenchmarkContinuousLag(b *testing.B) {
 		Spec: drv1.NamespaceMappingSpec{DestinationCluster: "dr", SourceNamespace: ns, ReplicationMode: drv1.ModeContinuous,
 			ResourceTypes: []string{"configmaps"}}}))
 	start := time.Now()
-	for {
-		m := &drv1.NamespaceMapping{}
-		must(b, prod.Client.Get(ctx, client.ObjectKey{Namespace: controllerNS, Name: "live"}, m))
-		if m.Status.Phase == drv1.PhaseSynced {
-			break
-		}
-		if time.Since(start) > 5*time.Minute {
-			b.Fatalf("initial sync did not finish: %+v", m.Status)
-		}
-		time.Sleep(200 * time.Millisecond)
+	m := &drv1.NamespaceMapping{}
+	if err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 5*time.Minute, true, func(ctx context.Context) (bool, error) {
+		err := prod.Client.Get(ctx, client.ObjectKey{Namespace: controllerNS, Name: "live"}, m)
+		return err == nil && m.Status.Phase == drv1.PhaseSynced, nil
+	}); err != nil {
+		b.Fatalf("initial sync did not finish: %v: %+v", err, m.Status)
 	}
 	initialSync := time.Since(start)
 
@@ -234,9 +231,17 @@ func readRSS(b *testing.B, pid int) float64 {
 	return 0
 }
 
-// waitRSS waits until the controller serves metrics (it has started) and reads its RSS.
-func waitRSS(b *testing.B, pid int) float64 {
-	time.Sleep(3 * time.Second) // let the process reach its idle state; a measurement, not a wait for a result
+// idleRSS waits until the controller is ready (caches synced, nothing to do) and reads its RSS.
+func idleRSS(b *testing.B, pid int, probeAddr string) float64 {
+	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, time.Minute, true, func(context.Context) (bool, error) {
+		resp, err := http.Get("http://" + probeAddr + "/readyz")
+		if err != nil {
+			return false, nil
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK, nil
+	})
+	must(b, err)
 	return readRSS(b, pid)
 }
 

@@ -12,6 +12,7 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/clientcmd"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
@@ -84,15 +85,14 @@ func (p *tcpProxy) stop() {
 // start listens on the same address again.
 func (p *tcpProxy) start(t *testing.T) {
 	var ln net.Listener
-	var err error
-	for range 50 { // the port may linger for a moment after close
-		if ln, err = net.Listen("tcp", p.addr); err == nil {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	// The port may linger for a moment after close.
+	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 5*time.Second, true, func(context.Context) (bool, error) {
+		var lerr error
+		ln, lerr = net.Listen("tcp", p.addr)
+		return lerr == nil, nil
+	})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("listening on %s again: %v", p.addr, err)
 	}
 	p.serve(ln)
 }

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/dr-syncer/dr-syncer/internal/cluster"
 	"github.com/dr-syncer/dr-syncer/internal/transform"
 )
 
@@ -127,7 +128,7 @@ func Sync(ctx context.Context, req Request) (*Result, error) {
 func (r *run) servedInDest(ctx context.Context, types []Type) []Type {
 	out := types[:0:0]
 	for _, t := range types {
-		_, err := r.req.Dest.Mapper.RESTMapping(t.GVK.GroupKind(), t.GVK.Version)
+		err := destServes(r.req.Dest, t)
 		if err == nil {
 			out = append(out, t)
 			continue
@@ -144,6 +145,12 @@ func (r *run) servedInDest(ctx context.Context, types []Type) []Type {
 		r.record(Action{GVK: t.GVK, Type: ActionFailed, Reason: "TypeNotServed", Message: msg})
 	}
 	return out
+}
+
+// destServes tells whether the destination serves a type (nil) or why not.
+func destServes(dest *cluster.Handle, t Type) error {
+	_, err := dest.Mapper.RESTMapping(t.GVK.GroupKind(), t.GVK.Version)
+	return err
 }
 
 // countSelected counts the source objects of one type a sync would copy.

@@ -21,7 +21,7 @@ func ServedTypes(req Request) ([]Type, error) {
 	}
 	out := make([]Type, 0, len(res.Types))
 	for _, t := range res.Types {
-		if _, err := req.Dest.Mapper.RESTMapping(t.GVK.GroupKind(), t.GVK.Version); err == nil {
+		if destServes(req.Dest, t) == nil {
 			out = append(out, t)
 		}
 	}

@@ -25,12 +25,15 @@ const (
 
 // NamespaceMapping condition reasons.
 const (
-	ReasonSucceeded               = "Succeeded"
-	ReasonPartiallySucceeded      = "PartiallySucceeded"
-	ReasonSyncFailed              = "SyncFailed"
-	ReasonProgressing             = "Progressing"
-	ReasonPaused                  = "Paused"
-	ReasonInvalidSpec             = "InvalidSpec"
+	ReasonSucceeded          = "Succeeded"
+	ReasonPartiallySucceeded = "PartiallySucceeded"
+	ReasonSyncFailed         = "SyncFailed"
+	ReasonProgressing        = "Progressing"
+	ReasonPaused             = "Paused"
+	ReasonInvalidSpec        = "InvalidSpec"
+	// ReasonSameClusterAndNamespace: source and destination are one namespace of one cluster
+	// (same cluster ID), whatever the RemoteClusters are called; nothing is written.
+	ReasonSameClusterAndNamespace = "SameClusterAndNamespace"
 	ReasonClusterNotReady         = "ClusterNotReady"
 	ReasonSourceNamespaceNotFound = "SourceNamespaceNotFound"
 	ReasonDestinationLive         = "DestinationLive"

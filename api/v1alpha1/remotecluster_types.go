@@ -75,6 +75,14 @@ type RemoteClusterStatus struct {
 	// +kubebuilder:validation:MaxLength=64
 	ServerVersion string `json:"serverVersion,omitempty"`
 
+	// clusterID is the cluster's identity: the UID of its kube-system namespace, read at the
+	// last successful probe. Two RemoteClusters with the same clusterID are one cluster, however
+	// they are named or addressed; a mapping from a namespace into the same namespace of the
+	// same cluster is refused (SameClusterAndNamespace).
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	ClusterID string `json:"clusterID,omitempty"`
+
 	// lastProbeTime is when the cluster was last probed.
 	// +optional
 	LastProbeTime *metav1.Time `json:"lastProbeTime,omitempty"`
@@ -86,6 +94,7 @@ type RemoteClusterStatus struct {
 // +kubebuilder:resource:shortName=rcl,categories=dr-syncer
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.status.serverVersion`
+// +kubebuilder:printcolumn:name="Cluster ID",type=string,priority=1,JSONPath=`.status.clusterID`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:printcolumn:name="Message",type=string,priority=1,JSONPath=`.status.conditions[?(@.type=="Ready")].message`
 type RemoteCluster struct {

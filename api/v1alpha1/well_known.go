@@ -2,6 +2,9 @@ package v1alpha1
 
 // Labels and annotations dr-syncer reads or writes. They are part of the public contract.
 const (
+	// GroupPrefix starts every label and annotation key of dr-syncer's. Keys with it on a source
+	// namespace are never copied to the DR namespace.
+	GroupPrefix = "dr-syncer.io/"
 	// LabelMapping marks an object in the destination cluster as written by dr-syncer; its value
 	// identifies the NamespaceMapping (see MappingID). Pruning only ever touches objects with it.
 	LabelMapping = "dr-syncer.io/mapping"

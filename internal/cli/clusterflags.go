@@ -15,7 +15,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -145,6 +144,8 @@ func (f *syncFlags) labelSelector() (labels.Selector, error) {
 type resolveOptions struct {
 	// needSource: the command fails when the source does not answer (cutover does not).
 	needSource bool
+	// withMapping lists sync flags the command accepts together with --mapping.
+	withMapping []string
 }
 
 // resolveScope checks the flags, builds the clients and the sync request. The destination (and,
@@ -153,7 +154,7 @@ func resolveScope(ctx context.Context, cmd *cobra.Command, cf *clusterFlags, sf 
 	fs := cmd.Flags()
 	if cf.mapping != "" {
 		for _, name := range append(slices.Clone(flagFormFlags), specFlags...) {
-			if fs.Changed(name) {
+			if fs.Changed(name) && !slices.Contains(o.withMapping, name) {
 				return nil, fmt.Errorf("--%s cannot be combined with --mapping: the mapping's spec says what to sync, so that the command line and the controller run the same sync; edit the mapping, or use the flag form (--source-context/--dest-context/--source-namespace) instead", name)
 			}
 		}
@@ -192,9 +193,6 @@ func resolveFlags(ctx context.Context, cf *clusterFlags, sf *syncFlags, o resolv
 	if err != nil {
 		return nil, err
 	}
-	if srcCfg.Host == dstCfg.Host && cf.sourceNamespace == destNS {
-		return nil, fmt.Errorf("source and destination are the same namespace %s of the same cluster (%s): pass --dest-context (or --dest-kubeconfig) for the DR cluster, or --dest-namespace", destNS, srcCfg.Host)
-	}
 	if srcName == dstName {
 		srcName, dstName = "source", "dest"
 	}
@@ -220,45 +218,30 @@ func resolveFlags(ctx context.Context, cf *clusterFlags, sf *syncFlags, o resolv
 	if err != nil {
 		return nil, err
 	}
+	// The flag form's identity comes from the source alone (mapping ID cli.<source namespace>),
+	// never from what it finds in DR: it updates and prunes only its own copies, and reports
+	// another mapping's objects as conflicts.
 	req.Transform.SourceCluster, req.Selector = srcName, sel
-	// Go on with whatever wrote the DR namespace (usually the controller's mapping), so that the
-	// flag form neither conflicts with nor prunes its objects.
-	ns := &corev1.Namespace{}
-	switch err := dst.Client.Get(ctx, client.ObjectKey{Name: destNS}, ns); {
-	case err == nil:
-		if id := ns.Labels[drv1.LabelMapping]; id != "" {
-			req.Transform.MappingID = id
-			if name := sourceClusterOf(ctx, dst, destNS, id); name != "" {
-				req.Transform.SourceCluster = name
-			}
-		}
-	case !apierrors.IsNotFound(err):
-		return nil, fmt.Errorf("reading namespace %s in the destination cluster: %w", destNS, err)
+	if err := checkIdentity(ctx, src, cf.sourceNamespace, dst, destNS, o.needSource); err != nil {
+		return nil, err
 	}
 	return &ops.Scope{Source: src, Dest: dst, SourceNamespace: cf.sourceNamespace, DestNamespace: destNS, Sync: req}, nil
 }
 
-// copyTypes are where sourceClusterOf looks for a copy: types nearly every namespace has.
-var copyTypes = []schema.GroupVersionResource{
-	{Version: "v1", Resource: "configmaps"}, {Version: "v1", Resource: "secrets"},
-	{Version: "v1", Resource: "serviceaccounts"}, {Group: "apps", Version: "v1", Resource: "deployments"},
-}
-
-// sourceClusterOf reads the source cluster name that mapping id wrote into its copies'
-// dr-syncer.io/source annotations (cluster/namespace/name), so that the flag form writes the
-// same annotations and finds the copies unchanged. "" when no copy is found.
-func sourceClusterOf(ctx context.Context, h *cluster.Handle, ns, id string) string {
-	sel := labels.Set{drv1.LabelMapping: id}.String()
-	for _, gvr := range copyTypes {
-		l, err := h.Metadata.Resource(gvr).Namespace(ns).List(ctx, metav1.ListOptions{LabelSelector: sel, Limit: 1})
-		if err != nil || len(l.Items) == 0 {
-			continue
-		}
-		if name, _, ok := strings.Cut(l.Items[0].Annotations[drv1.AnnotationSource], "/"); ok {
-			return name
-		}
+// checkIdentity refuses a source and destination that are one namespace of one cluster, by
+// cluster identity (the UID of kube-system), not by name or URL. A source that does not answer
+// is no error unless needSource: cutover writes only DR then.
+func checkIdentity(ctx context.Context, src *cluster.Handle, srcNS string, dst *cluster.Handle, dstNS string, needSource bool) error {
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	err := engine.CheckIdentity(ctx, src, srcNS, dst, dstNS)
+	switch {
+	case engine.IsSameClusterAndNamespace(err):
+		return fmt.Errorf("%w: pass --dest-context (or --dest-kubeconfig) for the DR cluster, or another --dest-namespace", err)
+	case err != nil && needSource:
+		return err
 	}
-	return ""
+	return nil
 }
 
 // resolveMapping builds the scope of a NamespaceMapping: the clusters come from its
@@ -299,6 +282,9 @@ func resolveMapping(ctx context.Context, cf *clusterFlags, sf *syncFlags, o reso
 	}
 	req, err := namespacemapping.EngineRequest(m, src, dst, sf.workers)
 	if err != nil {
+		return nil, fmt.Errorf("NamespaceMapping %s: %w", key, err)
+	}
+	if err := engine.CheckIdentity(ctx, src, m.Spec.SourceNamespace, dst, m.Spec.DestNamespace()); engine.IsSameClusterAndNamespace(err) {
 		return nil, fmt.Errorf("NamespaceMapping %s: %w", key, err)
 	}
 	into, err := ops.MappingsInto(ctx, local.Client, m.Namespace, m.Spec.DestinationCluster, m.Spec.DestNamespace())

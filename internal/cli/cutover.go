@@ -34,8 +34,8 @@ type operation func(context.Context, *ops.Scope, ops.Options) (*ops.Report, erro
 
 // run resolves the clusters and runs op, printing its steps to standard output and the progress
 // of its sync (labelled syncLabel) to standard error. tune sets the options of one command.
-func (f *opFlags) run(cmd *cobra.Command, what, syncLabel string, op operation, tune func(*ops.Options)) error {
-	s, err := resolveScope(cmd.Context(), cmd, &f.cluster, &f.sync, resolveOptions{})
+func (f *opFlags) run(cmd *cobra.Command, what, syncLabel string, op operation, ro resolveOptions, tune func(*ops.Options)) error {
+	s, err := resolveScope(cmd.Context(), cmd, &f.cluster, &f.sync, ro)
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,9 @@ func newCutoverCommand() *cobra.Command {
 
   1. pause the NamespaceMappings that write into it (--mapping form: the controller's cluster
      is known), so that no sync parks DR again;
-  2. run a final sync, when the source answers (skip it with --no-sync);
+  2. run a final sync, when the source answers (skip it with --no-sync); it deletes nothing in
+     DR unless --prune is given, so a production namespace half deleted by the disaster is
+     not mirrored into DR just before it goes live;
   3. mark the DR namespace live (annotation dr-syncer.io/live-since);
   4. scale the source workloads that have a DR copy to 0, CronJobs suspended, DaemonSets parked,
      recording what they ran in the same annotations dr-syncer uses in DR
@@ -107,11 +109,17 @@ unless it is kept down, so run cutover (--mapping form) again at once.`,
   # the controller's mapping: pause it, final sync, park prod, activate DR
   dr-syncer cutover --mapping dr-syncer-system/shop
 
+  # final sync that also deletes DR copies whose source is gone
+  dr-syncer cutover --mapping dr-syncer-system/shop --prune
+
   # see the steps first
   dr-syncer cutover --mapping dr-syncer-system/shop --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return of.run(cmd, "cutover", "final sync", ops.Cutover, func(o *ops.Options) { o.NoSync = noSync })
+			return of.run(cmd, "cutover", "final sync", ops.Cutover, resolveOptions{withMapping: []string{"prune"}}, func(o *ops.Options) {
+				o.NoSync = noSync
+				o.Prune = cmd.Flags().Changed("prune") && of.sync.prune
+			})
 		},
 	}
 	of.register(cmd.Flags())

@@ -20,14 +20,17 @@ func newFailbackCommand() *cobra.Command {
      still live (DR may have changed while it served): the objects dr-syncer wrote into DR, with
      their current spec, adopted in the source; workloads arrive parked and step 4 starts them
      at DR's current counts. Objects created in DR by hand are not copied;
-  2. remove the live mark of the DR namespace;
-  3. park every DR workload again: replicas 0, CronJobs suspended, DaemonSets parked;
+  2. park every DR workload again: replicas 0, CronJobs suspended, DaemonSets parked. If any
+     cannot be parked (an admission policy, a quota), failback stops here with exit status 1:
+     DR stays marked live and the source is not touched, so nothing runs on both sides;
+  3. remove the live mark of the DR namespace;
   4. restore the source workloads from the counts the cutover recorded on them, and drop the
      records;
   5. unpause the NamespaceMappings (--mapping form), so that syncing resumes.
 
-The source cluster must answer. Like cutover, failback looks before it writes and can be run
-again safely.`,
+The source cluster must answer and must not be the DR namespace itself (compared by cluster
+identity). Like cutover, failback looks before it writes and can be run again safely: a
+failback that stopped is finished by running it again.`,
 		Example: `  # production is back: park DR, restart prod's workloads, resume the mapping
   dr-syncer failback --mapping dr-syncer-system/shop
 
@@ -38,7 +41,7 @@ again safely.`,
   dr-syncer failback --source-context prod --dest-context dr --source-namespace shop --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return of.run(cmd, "failback", "reverse sync", ops.Failback, func(o *ops.Options) { o.ReverseSync = reverseSync })
+			return of.run(cmd, "failback", "reverse sync", ops.Failback, resolveOptions{}, func(o *ops.Options) { o.ReverseSync = reverseSync })
 		},
 	}
 	of.register(cmd.Flags())

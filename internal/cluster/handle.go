@@ -3,8 +3,14 @@
 package cluster
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"sync"
+	"sync/atomic"
+
+	corev1 "k8s.io/api/core/v1"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/discovery"
@@ -35,7 +41,19 @@ type Handle struct {
 	Mapper meta.ResettableRESTMapper
 	// HTTPClient is shared by all of the above.
 	HTTPClient *http.Client
+
+	idMu   sync.Mutex
+	id     string
+	closed atomic.Bool
 }
+
+// IdentityNamespace is the namespace whose UID identifies a cluster: every cluster has it, it is
+// never deleted, and its UID differs between clusters even when they share a name or an address.
+const IdentityNamespace = "kube-system"
+
+// ErrClosed is returned by the engine's write gate for a handle whose cluster was disconnected
+// or whose credentials were replaced: nothing may be written through it any more.
+var ErrClosed = errors.New("cluster handle closed: the RemoteCluster was deleted or its credentials changed")
 
 // New builds a Handle. cfg is copied; its QPS and Burst apply to every client of the handle.
 func New(name string, cfg *rest.Config) (*Handle, error) {
@@ -64,6 +82,30 @@ func New(name string, cfg *rest.Config) (*Handle, error) {
 	}
 	return &Handle{Name: name, Config: cfg, Client: c, Dynamic: dyn, Metadata: md, Discovery: cached, Mapper: mapper, HTTPClient: httpClient}, nil
 }
+
+// ID returns the cluster's identity: the UID of its kube-system namespace. Two handles with the
+// same ID reach the same cluster, whatever server URL or name they were given. The first
+// successful read is cached for the life of the handle; errors (unreachable, forbidden) are not.
+func (h *Handle) ID(ctx context.Context) (string, error) {
+	h.idMu.Lock()
+	defer h.idMu.Unlock()
+	if h.id != "" {
+		return h.id, nil
+	}
+	ns := &corev1.Namespace{}
+	if err := h.Client.Get(ctx, client.ObjectKey{Name: IdentityNamespace}, ns); err != nil {
+		return "", fmt.Errorf("reading the identity of cluster %s (the UID of namespace %s; the credentials need get on it): %w", h.Name, IdentityNamespace, err)
+	}
+	h.id = string(ns.UID)
+	return h.id, nil
+}
+
+// Close marks the handle as retired: the engine's gate refuses every write through it. Reads
+// still work, so that goroutines holding it finish cleanly.
+func (h *Handle) Close() { h.closed.Store(true) }
+
+// Closed tells whether Close was called.
+func (h *Handle) Closed() bool { return h.closed.Load() }
 
 // Invalidate drops cached discovery, so types installed since are seen.
 func (h *Handle) Invalidate() {

@@ -201,14 +201,15 @@ func (c *Cache) build(rc *drv1.RemoteCluster, data []byte) (*cluster.Handle, err
 	return cluster.New(rc.Name, cfg)
 }
 
-// replace installs e for name and releases the connections of the handle it replaces. Callers
-// still holding the old handle can go on using it; it opens new connections as needed.
+// replace installs e for name and retires the handle it replaces: callers still holding it can
+// read through it, but the engine's gate refuses every write (cluster.ErrClosed).
 func (c *Cache) replace(name string, e *entry) {
 	c.mu.Lock()
 	old := c.entries[name]
 	c.entries[name] = e
 	c.mu.Unlock()
 	if old != nil && old.handle != nil && (e == nil || old.handle != e.handle) {
+		old.handle.Close()
 		old.handle.HTTPClient.CloseIdleConnections()
 	}
 }
@@ -309,6 +310,7 @@ func (c *Cache) Disconnect(name string) {
 	delete(c.entries, name)
 	c.mu.Unlock()
 	if old != nil && old.handle != nil {
+		old.handle.Close()
 		old.handle.HTTPClient.CloseIdleConnections()
 	}
 }

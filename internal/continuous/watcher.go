@@ -2,6 +2,7 @@ package continuous
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -57,14 +58,12 @@ type Watcher struct {
 	watchErr     error
 	needsResync  bool
 	dirty        bool
-	// deletes are the recent deletions replicated one by one; guard is set once they add up to
-	// a mass deletion, and holds every further deletion until the next full resync.
-	deletes []time.Time
-	guard   *engine.PruneBlock
+	// dests are the informers on this mapping's copies in DR, one per type: the delete guard's
+	// count of managed objects.
+	dests []cache.SharedIndexInformer
+	// blocked remembers whether the delete guard held deletions at the last report.
+	blocked bool
 }
-
-// deleteWindow is how far back deletions count toward the delete guard in Continuous mode.
-const deleteWindow = time.Minute
 
 type sourceHandle struct {
 	key  informerKey
@@ -77,6 +76,7 @@ func (w *Watcher) start(parent context.Context) {
 	ctx, cancel := context.WithCancel(parent)
 	w.cancel = cancel
 	w.destStop = make(chan struct{})
+	w.req.Managed = w.managed
 	for gvr := range w.types {
 		key := informerKey{cluster: w.req.Source, namespace: w.req.Transform.SourceNamespace, gvr: gvr}
 		inf := w.registry.acquire(key)
@@ -106,6 +106,7 @@ func (w *Watcher) start(parent context.Context) {
 			},
 			DeleteFunc: func(obj any) { w.queue.AddAfter(objKey{gvr: gvr, name: name(obj)}, debounce) },
 		})
+		w.dests = append(w.dests, dest)
 		go dest.Run(w.destStop)
 	}
 	for range workers {
@@ -161,14 +162,23 @@ func (w *Watcher) processNext(ctx context.Context) bool {
 		w.queue.Forget(k)
 		return true
 	}
-	if w.req.Prune && w.sourceGone(k) && !w.allowDelete() {
-		w.queue.Forget(k)
-		return true
-	}
 	a, err := engine.SyncObject(ctx, w.req, t, k.name)
 	now := time.Now()
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if errors.Is(err, engine.ErrDeleteDeferred) {
+		// The delete guard judges this deletion with the others of its burst, shortly.
+		w.queue.Forget(k)
+		w.queue.AddAfter(k, engine.DeleteSettle)
+		return true
+	}
+	if a.Reason == "PruneBlocked" {
+		w.queue.Forget(k)
+		if !w.blocked {
+			w.blocked, w.dirty = true, true
+		}
+		return true
+	}
 	if err != nil {
 		if ctx.Err() == nil {
 			ctrl.LoggerFrom(ctx).V(1).Info("replicating object failed; will retry", "mapping", w.key, "type", t.String(), "name", k.name, "error", err)
@@ -198,49 +208,13 @@ func (w *Watcher) processNext(ctx context.Context) bool {
 	return true
 }
 
-// sourceGone tells whether the source object of k is absent from the informer cache: syncing
-// it would delete its DR copy.
-func (w *Watcher) sourceGone(k objKey) bool {
-	for _, s := range w.sources {
-		if s.key.gvr == k.gvr {
-			_, exists, err := s.inf.informer.GetStore().GetByKey(w.req.Transform.SourceNamespace + "/" + k.name)
-			return err == nil && !exists
-		}
+// managed counts the mapping's copies in DR, as the DR informers see them.
+func (w *Watcher) managed() int {
+	n := 0
+	for _, d := range w.dests {
+		n += len(d.GetStore().ListKeys())
 	}
-	return false
-}
-
-// allowDelete applies the delete guard to one more deletion: a burst of deletions in the source
-// (a deleted Helm release, a wrong kubectl delete) is not mirrored one by one into DR. Once it
-// trips, deletions wait for the next full resync, whose own guard (released with the
-// dr-syncer.io/allow-prune annotation) decides.
-func (w *Watcher) allowDelete() bool {
-	now := time.Now()
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.guard != nil {
-		w.guard.WouldDelete++
-		w.dirty = true
-		return false
-	}
-	recent := w.deletes[:0]
-	for _, t := range w.deletes {
-		if now.Sub(t) < deleteWindow {
-			recent = append(recent, t)
-		}
-	}
-	w.deletes = append(recent, now)
-	remaining := 0
-	for _, s := range w.sources {
-		remaining += len(s.inf.informer.GetStore().ListKeys())
-	}
-	managed := remaining + len(w.deletes)
-	if engine.GuardTrips(len(w.deletes), managed, w.req.MaxDeletePercent) {
-		w.guard = &engine.PruneBlock{WouldDelete: len(w.deletes), Managed: managed}
-		w.dirty = true
-		return false
-	}
-	return true
+	return n
 }
 
 func (w *Watcher) recordFailure(k objKey, a engine.Action) {
@@ -309,11 +283,9 @@ type Snapshot struct {
 func (w *Watcher) Snapshot() Snapshot {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	s := Snapshot{LastEvent: w.lastEvent, LastFullSync: w.lastFullSync, WatchError: w.watchErr, NeedsResync: w.needsResync}
-	if w.guard != nil {
-		g := *w.guard
-		s.PruneBlocked = &g
-	}
+	s := Snapshot{LastEvent: w.lastEvent, LastFullSync: w.lastFullSync, WatchError: w.watchErr, NeedsResync: w.needsResync,
+		PruneBlocked: w.req.Guard.Blocked()}
+	w.blocked = s.PruneBlocked != nil
 	for _, a := range w.failures {
 		s.Failures = append(s.Failures, a)
 	}
@@ -325,7 +297,6 @@ func (w *Watcher) FullSyncDone(at time.Time) {
 	w.mu.Lock()
 	w.lastFullSync, w.needsResync = at, false
 	w.failures = map[objKey]engine.Action{}
-	w.guard, w.deletes = nil, nil
 	w.mu.Unlock()
 }
 

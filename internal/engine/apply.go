@@ -8,10 +8,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/util/csaupgrade"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
@@ -19,20 +17,6 @@ import (
 
 // recreateTimeout bounds the wait for a deleted object to be gone before it is created again.
 const recreateTimeout = 30 * time.Second
-
-func (r *run) resource(t Type) dynamic.ResourceInterface {
-	return r.req.Dest.Dynamic.Resource(t.GVR).Namespace(r.req.Transform.DestNamespace)
-}
-
-// apply server-side applies desired with dr-syncer's field manager, taking ownership of every
-// field it sets (which reverts hand edits). Only objects this mapping owns, or adopts, get here.
-func (r *run) apply(ctx context.Context, t Type, desired *unstructured.Unstructured, dryRun bool) (*unstructured.Unstructured, error) {
-	opts := metav1.ApplyOptions{FieldManager: drv1.FieldManager, Force: true}
-	if dryRun {
-		opts.DryRun = []string{metav1.DryRunAll}
-	}
-	return r.resource(t).Apply(ctx, desired.GetName(), desired, opts)
-}
 
 // execute carries out a planned item: writes creates and updates, reports the rest.
 func (r *run) execute(ctx context.Context, it item) Action {
@@ -49,18 +33,6 @@ func (r *run) execute(ctx context.Context, it item) Action {
 	return a
 }
 
-// create writes a new object with a plain create, the cheapest write an API server takes (a
-// third cheaper than a server-side apply here; see docs/performance.md). Its fields are owned by
-// dr-syncer as an Update manager until the first apply converts them (upgradeOwnership). An
-// object that appeared meanwhile is not touched: the next sync plans it again.
-func (r *run) create(ctx context.Context, t Type, desired *unstructured.Unstructured) (*unstructured.Unstructured, error) {
-	opts := metav1.CreateOptions{FieldManager: drv1.FieldManager}
-	if r.req.DryRun {
-		opts.DryRun = []string{metav1.DryRunAll}
-	}
-	return r.resource(t).Create(ctx, desired, opts)
-}
-
 // upgradeOwnership turns the fields dr-syncer owns as an Update manager (from its create) into
 // its apply manager's, before the first apply: otherwise fields later dropped from the desired
 // object would stay, still owned by the Update entry.
@@ -72,8 +44,7 @@ func (r *run) upgradeOwnership(ctx context.Context, it item) error {
 	if err != nil || patch == nil {
 		return err
 	}
-	_, err = r.resource(it.t).Patch(ctx, it.live.GetName(), types.JSONPatchType, patch, metav1.PatchOptions{})
-	return err
+	return r.patchOwnership(ctx, it.t, it.live, patch, it.adopt)
 }
 
 // write carries out one planned create or update and returns its action.
@@ -91,7 +62,7 @@ func (r *run) write(ctx context.Context, it item) Action {
 		out, err = r.create(ctx, it.t, it.desired)
 	} else {
 		if err = r.upgradeOwnership(ctx, it); err == nil {
-			out, err = r.apply(ctx, it.t, it.desired, r.req.DryRun)
+			out, err = r.apply(ctx, it.t, it.desired, it.live, it.adopt, r.req.DryRun)
 		}
 	}
 	if err != nil && isImmutable(err) {
@@ -125,13 +96,10 @@ func (r *run) recreate(ctx context.Context, it item) (*unstructured.Unstructured
 		return it.desired, nil
 	}
 	uid := it.live.GetUID()
-	bg := metav1.DeletePropagationBackground
-	err := r.resource(it.t).Delete(ctx, it.live.GetName(), metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}, PropagationPolicy: &bg})
-	if err != nil && !apierrors.IsNotFound(err) {
+	if err := r.deleteObject(ctx, it.t, it.live); err != nil {
 		return nil, err
 	}
-	r.req.Applied.Forget(uid)
-	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, recreateTimeout, true, func(ctx context.Context) (bool, error) {
+	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, recreateTimeout, true, func(ctx context.Context) (bool, error) {
 		cur, err := r.resource(it.t).Get(ctx, it.live.GetName(), metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			return true, nil
@@ -141,7 +109,7 @@ func (r *run) recreate(ctx context.Context, it item) (*unstructured.Unstructured
 	if err != nil {
 		return nil, err
 	}
-	return r.apply(ctx, it.t, it.desired, false)
+	return r.apply(ctx, it.t, it.desired, nil, false, false)
 }
 
 // isImmutable recognises the API server's refusals to change a field in place.

@@ -12,8 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-
-	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 )
 
 var crdGVR = apiextensionsv1.SchemeGroupVersion.WithResource("customresourcedefinitions")
@@ -55,11 +53,7 @@ func (r *run) syncCRDs(ctx context.Context, types []Type) {
 			continue
 		}
 		setAnnotation(desired, AnnotationDesiredHash, h)
-		opts := metav1.ApplyOptions{FieldManager: drv1.FieldManager, Force: true}
-		if r.req.DryRun {
-			opts.DryRun = []string{metav1.DryRunAll}
-		}
-		if _, err := r.req.Dest.Dynamic.Resource(crdGVR).Apply(ctx, name, desired, opts); err != nil {
+		if err := r.applyCRD(ctx, desired); err != nil {
 			r.record(Action{GVK: crdGVK, Name: name, Type: ActionFailed, Reason: "CRDApplyFailed", Message: err.Error()})
 			continue
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -24,6 +25,9 @@ const listWorkers = 4
 type run struct {
 	req        Request
 	destExists bool
+
+	// live is set when the DR namespace is marked live during the run (see fence).
+	live atomic.Bool
 
 	mu  sync.Mutex
 	res *Result
@@ -67,6 +71,11 @@ func Sync(ctx context.Context, req Request) (*Result, error) {
 	r := &run{req: req, res: &Result{}}
 	defer func() { r.res.Duration = time.Since(start) }()
 
+	if err := CheckIdentity(ctx, req.Source, req.Transform.SourceNamespace, req.Dest, req.Transform.DestNamespace); err != nil {
+		return r.res, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // ends the fence watch
 	req.Source.Invalidate()
 	res, err := ResolveTypes(req.Source.Discovery, req.ResourceTypes, req.ExcludeResourceTypes)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -59,6 +60,7 @@ func (r *run) ensureNamespaces(ctx context.Context) (destExists bool, err error)
 	if err := r.checkNotLive(live); err != nil {
 		return true, err
 	}
+	r.fence(ctx, live)
 	desired := &unstructured.Unstructured{}
 	desired.SetAPIVersion("v1")
 	desired.SetKind("Namespace")
@@ -84,19 +86,18 @@ func (r *run) ensureNamespaces(ctx context.Context) (destExists bool, err error)
 	}
 	desired.SetLabels(lbls)
 	desired.SetAnnotations(anns)
-	opts := metav1.ApplyOptions{FieldManager: drv1.FieldManager, Force: ours}
-	if r.req.DryRun {
-		opts.DryRun = []string{metav1.DryRunAll}
-	}
-	if _, err := r.req.Dest.Dynamic.Resource(namespaceGVR).Apply(ctx, destName, desired, opts); err != nil {
+	if err := r.applyNamespace(ctx, desired, ours); err != nil {
 		return live != nil, fmt.Errorf("writing destination namespace %q: %w", destName, err)
 	}
 	return true, nil
 }
 
+// copyExcept copies namespace metadata except keys local to a cluster and every dr-syncer.io/
+// key: those describe the source namespace's own role (a former DR namespace that is live now
+// carries live-since), never the DR namespace's.
 func copyExcept(dst, src map[string]string) {
 	for k, v := range src {
-		if !namespaceLocalKeys[k] {
+		if !namespaceLocalKeys[k] && !strings.HasPrefix(k, drv1.GroupPrefix) {
 			dst[k] = v
 		}
 	}
@@ -124,6 +125,26 @@ func (r *run) checkNotLive(ns *unstructured.Unstructured) error {
 	if since := ns.GetAnnotations()[drv1.AnnotationLiveSince]; since != "" {
 		return fmt.Errorf("%w: namespace %q in cluster %s was brought live by cutover at %s; nothing is synced into it until `dr-syncer failback` (or until annotation %s is removed)",
 			ErrDestinationLive, ns.GetName(), r.req.Dest.Name, since, drv1.AnnotationLiveSince)
+	}
+	return nil
+}
+
+// recheckFence reads the DR namespace again before deletions: a cutover may have marked it
+// live since the run began, and the fence's watch may lag.
+func (r *run) recheckFence(ctx context.Context) error {
+	if r.live.Load() {
+		return r.liveError()
+	}
+	if r.req.DryRun || !r.destExists {
+		return nil
+	}
+	ns, err := r.req.Dest.Dynamic.Resource(namespaceGVR).Get(ctx, r.req.Transform.DestNamespace, metav1.GetOptions{})
+	if err != nil {
+		return fmt.Errorf("reading destination namespace %q before pruning: %w", r.req.Transform.DestNamespace, err)
+	}
+	if err := r.checkNotLive(ns); err != nil {
+		r.live.Store(true)
+		return err
 	}
 	return nil
 }

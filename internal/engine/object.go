@@ -2,15 +2,19 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
-	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 	"github.com/dr-syncer/dr-syncer/internal/transform"
 )
+
+// ErrDeleteDeferred: SyncObject registered a deletion with the delete guard; ask again after
+// DeleteSettle, when the guard judges it together with the deletions that came with it.
+var ErrDeleteDeferred = errors.New("deletion deferred by the delete guard")
 
 // ServedTypes resolves the request's resource types on the source and keeps those the
 // destination serves: the types Continuous mode watches.
@@ -37,6 +41,9 @@ func SyncObject(ctx context.Context, req Request, t Type, name string) (Action, 
 		req.Workers = DefaultWorkers
 	}
 	r := &run{req: req, res: &Result{}, destExists: true}
+	if err := CheckIdentity(ctx, req.Source, req.Transform.SourceNamespace, req.Dest, req.Transform.DestNamespace); err != nil {
+		return Action{GVK: t.GVK, Name: name, Type: ActionFailed, Reason: "IdentityCheckFailed", Message: err.Error()}, err
+	}
 	src, err := req.Source.Dynamic.Resource(t.GVR).Namespace(req.Transform.SourceNamespace).Get(ctx, name, metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
@@ -63,15 +70,29 @@ func SyncObject(ctx context.Context, req Request, t Type, name string) (Action, 
 		// Not retried: the next full resync reports it, and failback ends it.
 		return Action{GVK: t.GVK, Name: name, Type: ActionSkip, Reason: "DestinationLive", Message: err.Error()}, nil
 	}
+	key := t.String() + "/" + name
 	if src == nil {
-		if live == nil || !req.Prune || live.GetLabels()[drv1.LabelMapping] != req.Transform.MappingID || live.GetDeletionTimestamp() != nil {
+		if live == nil || !req.Prune || !Owns(live, req.Transform.MappingID) || live.GetDeletionTimestamp() != nil {
+			req.Guard.cancel(key)
 			return Action{GVK: t.GVK, Name: name, Type: ActionUnchanged}, nil
+		}
+		managed := 0
+		if req.Managed != nil {
+			managed = req.Managed()
+		}
+		switch req.Guard.admitOne(key, managed, req.MaxDeletePercent) {
+		case Wait:
+			return Action{GVK: t.GVK, Name: name, Type: ActionSkip, Reason: "DeletePending"}, ErrDeleteDeferred
+		case Hold:
+			return Action{GVK: t.GVK, Name: name, Type: ActionSkip, Reason: "PruneBlocked",
+				Message: "held back by the delete guard until the next full sync or allow-prune"}, nil
 		}
 		if err := r.deleteObject(ctx, t, live); err != nil {
 			return Action{GVK: t.GVK, Name: name, Type: ActionFailed, Reason: "DeleteFailed", Message: err.Error()}, err
 		}
 		return Action{GVK: t.GVK, Name: name, Type: ActionDelete}, nil
 	}
+	req.Guard.cancel(key)
 	desired, err := r.desired(src)
 	if err != nil {
 		// A bad object stays bad until its source changes: no retry.

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -18,7 +17,9 @@ type item struct {
 	live    *unstructured.Unstructured
 	action  ActionType
 	drift   bool
-	msg     string
+	// adopt: the live object is not the mapping's yet; the gate lets this write take it over.
+	adopt bool
+	msg   string
 }
 
 // plan compares a desired object with the live destination object and decides what to do.
@@ -30,19 +31,13 @@ func (r *run) plan(ctx context.Context, t Type, desired, live *unstructured.Unst
 		it.action = ActionCreate
 		return it
 	}
-	if live.GetLabels()[drv1.LabelMapping] != r.req.Transform.MappingID {
-		if r.req.ConflictPolicy != drv1.ConflictAdopt {
-			it.action = ActionConflict
-			owner := live.GetLabels()[drv1.LabelMapping]
-			if owner == "" {
-				it.msg = "exists in the destination and was not created by dr-syncer; set conflictPolicy: Adopt to take it over"
-			} else {
-				it.msg = fmt.Sprintf("exists in the destination and belongs to mapping %q; set conflictPolicy: Adopt to take it over", owner)
-			}
+	if !Owns(live, r.req.Transform.MappingID) {
+		adopt := r.req.ConflictPolicy == drv1.ConflictAdopt
+		if msg := conflictMessage(live, r.req.Transform.MappingID, adopt); msg != "" {
+			it.action, it.msg = ActionConflict, msg
 			return it
 		}
-		it.action = ActionUpdate
-		it.msg = "adopted"
+		it.action, it.adopt, it.msg = ActionUpdate, true, "adopted"
 		return it
 	}
 	if isPVC(t) {
@@ -68,7 +63,7 @@ func (r *run) plan(ctx context.Context, t Type, desired, live *unstructured.Unst
 		return it
 	}
 	// Not applied by this process yet (e.g. after a restart): ask the server what an apply would do.
-	out, err := r.apply(ctx, t, it.desired, true)
+	out, err := r.apply(ctx, t, it.desired, live, false, true)
 	if err != nil {
 		it.action, it.msg = ActionUpdate, ""
 		return it

@@ -3,21 +3,8 @@ package engine
 import (
 	"context"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-
-	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 )
-
-// pruneGuardMinimum: the delete guard never blocks a prune of this many objects or fewer.
-const pruneGuardMinimum = 10
-
-// GuardTrips tells whether deleting deletes of managed objects is a mass deletion the delete
-// guard holds back: more than pruneGuardMinimum objects and more than maxPercent % of them.
-func GuardTrips(deletes, managed, maxPercent int) bool {
-	return deletes > pruneGuardMinimum && deletes*100 > maxPercent*managed
-}
 
 type pruneCandidate struct {
 	t   Type
@@ -25,8 +12,9 @@ type pruneCandidate struct {
 }
 
 // prune deletes destination objects of this mapping whose source is gone or no longer selected.
-// Types whose list failed on either side are left alone, and a prune larger than
-// maxDeletePercent of the managed objects is held back unless released.
+// Only objects the mapping owns (Owns) count, as candidates and as the guard's denominator.
+// Types whose list failed on either side are left alone; the delete guard decides the rest, and
+// the live fence is read once more right before the first delete.
 func (r *run) prune(ctx context.Context, states []*typeState) {
 	var managed int
 	var cands []pruneCandidate
@@ -35,7 +23,7 @@ func (r *run) prune(ctx context.Context, states []*typeState) {
 			continue
 		}
 		for name, live := range st.live {
-			if live.GetLabels()[drv1.LabelMapping] != r.req.Transform.MappingID {
+			if !Owns(live, r.req.Transform.MappingID) {
 				continue
 			}
 			managed++
@@ -47,8 +35,18 @@ func (r *run) prune(ctx context.Context, states []*typeState) {
 	if len(cands) == 0 {
 		return
 	}
-	if GuardTrips(len(cands), managed, r.req.MaxDeletePercent) && !r.req.AllowPrune {
-		r.res.PruneBlocked = &PruneBlock{WouldDelete: len(cands), Managed: managed}
+	if r.req.DryRun {
+		// plan: report what the guard would do, without recording anything.
+		if GuardTrips(len(cands), managed, r.req.MaxDeletePercent) && !r.req.AllowPrune {
+			r.res.PruneBlocked = &PruneBlock{WouldDelete: len(cands), Managed: managed}
+			return
+		}
+	} else if b := r.req.Guard.admitBatch(len(cands), managed, r.req.MaxDeletePercent, r.req.AllowPrune); b != nil {
+		r.res.PruneBlocked = b
+		return
+	}
+	if err := r.recheckFence(ctx); err != nil {
+		r.record(Action{Type: ActionFailed, Reason: "DestinationLive", Message: err.Error()})
 		return
 	}
 	parallel(ctx, r.req.Workers, len(cands), func(i int) {
@@ -62,22 +60,4 @@ func (r *run) prune(ctx context.Context, states []*typeState) {
 		}
 		r.record(a)
 	})
-}
-
-// deleteObject deletes exactly the object that was listed (UID precondition).
-func (r *run) deleteObject(ctx context.Context, t Type, obj *unstructured.Unstructured) error {
-	uid := obj.GetUID()
-	bg := metav1.DeletePropagationBackground
-	opts := metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}, PropagationPolicy: &bg}
-	if r.req.DryRun {
-		opts.DryRun = []string{metav1.DryRunAll}
-	}
-	err := r.resource(t).Delete(ctx, obj.GetName(), opts)
-	if apierrors.IsNotFound(err) {
-		err = nil
-	}
-	if err == nil && !r.req.DryRun {
-		r.req.Applied.Forget(uid)
-	}
-	return err
 }

@@ -33,6 +33,12 @@ type Request struct {
 	MaxDeletePercent int
 	// AllowPrune releases the delete guard for this run.
 	AllowPrune bool
+	// Guard is the mapping's delete guard, kept across runs by the controller; nil judges each
+	// run on its own (CLI).
+	Guard *DeleteGuard
+	// Managed, in Continuous mode, counts the destination objects the mapping manages now: the
+	// delete guard's denominator for single deletions.
+	Managed func() int
 
 	ConflictPolicy       drv1.ConflictPolicy
 	ImmutableFieldPolicy drv1.ImmutableFieldPolicy
@@ -78,9 +84,11 @@ type Action struct {
 	Desired, Live *unstructured.Unstructured
 }
 
-// PruneBlock describes a prune the delete guard held back.
+// PruneBlock describes deletions the delete guard held back.
 type PruneBlock struct {
-	WouldDelete, Managed int
+	// WouldDelete is the number of deletions held back, Managed the mapping's managed objects
+	// now, and Lost the objects it already lost within DeleteGuardWindow.
+	WouldDelete, Managed, Lost int
 }
 
 // Result reports one sync.

@@ -10,7 +10,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
 	"github.com/dr-syncer/dr-syncer/internal/engine"
 	"github.com/dr-syncer/dr-syncer/internal/transform"
@@ -18,13 +17,17 @@ import (
 
 // Cutover brings the DR namespace of s live, in five steps:
 //  1. pause the NamespaceMappings that write into it (when the controller's cluster is known),
-//  2. run a final sync, when the source answers and DR is not live yet (unless NoSync),
+//  2. run a final sync, when the source answers and DR is not live yet (unless NoSync); it
+//     prunes nothing unless Prune,
 //  3. mark the DR namespace live (AnnotationLiveSince),
 //  4. park the source workloads that have a DR copy, recording their counts on the source,
-//  5. activate every DR workload of the scope from its recorded originals.
+//  5. activate every DR workload of the scope from its recorded originals, except those whose
+//     source could not be parked (they would run on both sides).
 //
-// Only the DR cluster must answer. Every step looks before it writes, so a second run changes
-// nothing and a run after a crash halfway finishes the job.
+// Only the DR cluster must answer. When the source answers, it must be another cluster or
+// namespace than DR (engine.CheckIdentity). Every write goes through the engine's gate, every
+// step looks before it writes, so a second run changes nothing and a run after a crash or a
+// failed step finishes the job.
 func Cutover(ctx context.Context, s *Scope, o Options) (*Report, error) {
 	st := newSteps(o, 5)
 	var errs []error
@@ -33,13 +36,22 @@ func Cutover(ctx context.Context, s *Scope, o Options) (*Report, error) {
 		return st.rep, err
 	}
 	liveSince := ns.Annotations[AnnotationLiveSince]
+	g := s.gate()
+	srcErr := Probe(ctx, s.Source, o.sourceTimeout())
+	if srcErr == nil {
+		if err := engine.NewGate(ctx, g, true); err != nil {
+			if engine.IsSameClusterAndNamespace(err) {
+				return st.rep, err
+			}
+			srcErr = err
+		}
+	}
 
 	st.step("pause the NamespaceMappings that write into %s/%s", s.Dest.Name, s.DestNamespace)
 	if err := setPaused(ctx, s, st, true); err != nil {
 		return st.rep, err
 	}
 
-	srcErr := Probe(ctx, s.Source, o.sourceTimeout())
 	var srcWorkloads []workload
 	if srcErr == nil {
 		if srcWorkloads, err = listWorkloads(ctx, s.Source, s.SourceNamespace, s.sourceSelector()); err != nil {
@@ -68,7 +80,7 @@ func Cutover(ctx context.Context, s *Scope, o Options) (*Report, error) {
 	st.step("mark namespace %s in %s live", s.DestNamespace, s.Dest.Name)
 	if liveSince != "" {
 		st.note("live since %s", liveSince)
-	} else if err := setLiveSince(ctx, s.Dest, ns, time.Now().UTC().Format(time.RFC3339), st); err != nil {
+	} else if err := setLiveSince(ctx, g, ns, time.Now().UTC().Format(time.RFC3339), st); err != nil {
 		return st.rep, err
 	}
 
@@ -77,6 +89,8 @@ func Cutover(ctx context.Context, s *Scope, o Options) (*Report, error) {
 	if err != nil {
 		return st.rep, err
 	}
+	drWorkloads = ownedOnly(drWorkloads, s.MappingIDs)
+	var notParked map[string]bool
 	if srcErr != nil {
 		st.warn("source workloads not parked: the source is unreachable; when it answers again, re-run this cutover before anything else starts them (it then parks the source and changes nothing in DR)")
 	} else {
@@ -84,21 +98,34 @@ func Cutover(ctx context.Context, s *Scope, o Options) (*Report, error) {
 		for _, w := range drWorkloads {
 			copies[w.key()] = true
 		}
-		errs = append(errs, changeAll(ctx, s.Source, srcWorkloads, func(w workload) bool { return copies[w.key()] }, transform.Park, st)...)
+		var perr []error
+		notParked, perr = changeAll(ctx, g, engine.SideSource, srcWorkloads, func(w workload) bool { return copies[w.key()] }, transform.Park, st)
+		errs = append(errs, perr...)
 	}
 
 	st.step("activate the DR workloads in %s/%s", s.Dest.Name, s.DestNamespace)
 	if len(drWorkloads) == 0 {
 		st.note("no Deployments, StatefulSets, DaemonSets or CronJobs written by dr-syncer")
 	}
-	errs = append(errs, changeAll(ctx, s.Dest, drWorkloads, nil, transform.Activate, st)...)
+	_, aerr := changeAll(ctx, g, engine.SideDR, drWorkloads, func(w workload) bool {
+		if notParked[w.key()] {
+			st.warn("%s not activated in DR: its source could not be parked, and it must not run on both sides; fix the source and re-run cutover", w.key())
+			return false
+		}
+		return true
+	}, transform.Activate, st)
+	errs = append(errs, aerr...)
 	return st.rep, errors.Join(errs...)
 }
 
 // finalSync runs the forward sync and reports it; per-object failures are warnings (DR comes
-// live regardless), a sync that cannot run at all stops the cutover.
+// live regardless), a sync that cannot run at all stops the cutover. It prunes only with
+// o.Prune: a production namespace half deleted by the disaster must not be mirrored into DR
+// just before it goes live.
 func finalSync(ctx context.Context, s *Scope, o Options, st *steps) error {
-	res, err := runSync(ctx, s.Sync, o, st)
+	req := s.Sync
+	req.Prune = o.Prune
+	res, err := runSync(ctx, req, o, st)
 	if err != nil {
 		return fmt.Errorf("final sync: %w; to bring DR live with what the last sync copied, re-run with --no-sync", err)
 	}
@@ -125,19 +152,22 @@ func runSync(ctx context.Context, req engine.Request, o Options, st *steps) (*en
 	return res, nil
 }
 
-// changeAll applies fn to every workload that keep accepts (nil: all) and reports each change.
-// Errors are collected: one broken object must not keep the others from being activated.
-func changeAll(ctx context.Context, h *cluster.Handle, ws []workload, keep func(workload) bool, fn changeFunc, st *steps) []error {
+// changeAll applies fn to every workload that keep accepts (nil: all) through the gate on side,
+// and reports each change. Errors are collected, with the keys of the workloads that failed:
+// one broken object must not keep the others from being changed.
+func changeAll(ctx context.Context, g *engine.Gate, side engine.Side, ws []workload, keep func(workload) bool, fn changeFunc, st *steps) (map[string]bool, []error) {
 	var errs []error
+	failed := map[string]bool{}
 	changed := 0
 	for _, w := range ws {
 		if keep != nil && !keep(w) {
 			continue
 		}
-		desc, err := changeWorkload(ctx, h, w, fn, st.dryRun)
+		desc, err := changeWorkload(ctx, g, side, w, fn, st.dryRun)
 		if err != nil {
 			st.warn("%v", err)
 			errs = append(errs, err)
+			failed[w.key()] = true
 			continue
 		}
 		if desc != "" {
@@ -148,7 +178,7 @@ func changeAll(ctx context.Context, h *cluster.Handle, ws []workload, keep func(
 	if changed == 0 && len(errs) == 0 {
 		st.note("nothing to change")
 	}
-	return errs
+	return failed, errs
 }
 
 // parkedSource returns a source workload that carries a recorded original, which only a cutover
@@ -174,7 +204,7 @@ func getNamespace(ctx context.Context, h *cluster.Handle, name string) (*corev1.
 }
 
 // setLiveSince sets (value != "") or removes the live marker of a DR namespace.
-func setLiveSince(ctx context.Context, h *cluster.Handle, ns *corev1.Namespace, value string, st *steps) error {
+func setLiveSince(ctx context.Context, g *engine.Gate, ns *corev1.Namespace, value string, st *steps) error {
 	if value == "" {
 		st.change("Namespace %s: remove annotation %s", ns.Name, AnnotationLiveSince)
 	} else {
@@ -183,17 +213,8 @@ func setLiveSince(ctx context.Context, h *cluster.Handle, ns *corev1.Namespace, 
 	if st.dryRun {
 		return nil
 	}
-	base := ns.DeepCopy()
-	if value == "" {
-		delete(ns.Annotations, AnnotationLiveSince)
-	} else {
-		if ns.Annotations == nil {
-			ns.Annotations = map[string]string{}
-		}
-		ns.Annotations[AnnotationLiveSince] = value
-	}
-	if err := h.Client.Patch(ctx, ns, client.MergeFrom(base), client.FieldOwner(drv1.FieldManager)); err != nil {
-		return fmt.Errorf("annotating namespace %s in cluster %s: %w", ns.Name, h.Name, err)
+	if err := g.SetLiveSince(ctx, ns, value); err != nil {
+		return fmt.Errorf("annotating namespace %s in cluster %s: %w", ns.Name, g.Dest.Name, err)
 	}
 	return nil
 }

@@ -14,17 +14,25 @@ import (
 
 // Failback returns from DR to the source, in five steps:
 //  1. with ReverseSync, copy DR's objects back into the source namespace while DR is still live,
-//  2. remove the live marker of the DR namespace,
-//  3. park every DR workload of the scope again (replicas 0, CronJobs suspended, DaemonSets parked),
+//  2. park every DR workload of the scope again (replicas 0, CronJobs suspended, DaemonSets
+//     parked); if any cannot be parked, stop here: DR stays marked live and the source is not
+//     touched, so no workload runs on both sides,
+//  3. remove the live marker of the DR namespace,
 //  4. restore the source workloads parked by the cutover (or the reverse sync) from the values
 //     recorded on them, and drop those records,
 //  5. unpause the NamespaceMappings.
 //
-// The source must answer. Like Cutover, every step looks before it writes.
+// The source must answer and be another cluster or namespace than DR. Like Cutover, every
+// write goes through the engine's gate and every step looks before it writes: re-running a
+// failback that stopped finishes it.
 func Failback(ctx context.Context, s *Scope, o Options) (*Report, error) {
 	st := newSteps(o, 5)
 	if err := Probe(ctx, s.Source, o.sourceTimeout()); err != nil {
 		return st.rep, fmt.Errorf("failback needs the source cluster: %w; wait until it answers (or raise --source-timeout)", err)
+	}
+	g := s.gate()
+	if err := engine.NewGate(ctx, g, true); err != nil {
+		return st.rep, fmt.Errorf("failback: %w", err)
 	}
 	ns, err := getNamespace(ctx, s.Dest, s.DestNamespace)
 	if err != nil {
@@ -48,34 +56,36 @@ func Failback(ctx context.Context, s *Scope, o Options) (*Report, error) {
 		}
 	}
 
-	st.step("remove the live mark of namespace %s in %s", s.DestNamespace, s.Dest.Name)
-	if liveSince == "" {
-		st.note("not marked live")
-	} else if err := setLiveSince(ctx, s.Dest, ns, "", st); err != nil {
-		return st.rep, err
-	}
-
-	var errs []error
 	st.step("park the DR workloads in %s/%s", s.Dest.Name, s.DestNamespace)
 	drWorkloads, err := listWorkloads(ctx, s.Dest, s.DestNamespace, s.drSelector())
 	if err != nil {
 		return st.rep, err
 	}
-	errs = append(errs, changeAll(ctx, s.Dest, drWorkloads, nil, transform.Park, st)...)
+	if _, errs := changeAll(ctx, g, engine.SideDR, ownedOnly(drWorkloads, s.MappingIDs), nil, transform.Park, st); len(errs) > 0 {
+		return st.rep, fmt.Errorf("%d DR workloads could not be parked: %w; DR is still marked live and the source was not changed, so nothing runs on both sides: fix the cause (an admission policy, a quota, RBAC) and re-run failback",
+			len(errs), errors.Join(errs...))
+	}
+
+	st.step("remove the live mark of namespace %s in %s", s.DestNamespace, s.Dest.Name)
+	if liveSince == "" {
+		st.note("not marked live")
+	} else if err := setLiveSince(ctx, g, ns, "", st); err != nil {
+		return st.rep, err
+	}
 
 	st.step("restore the source workloads in %s/%s", s.Source.Name, s.SourceNamespace)
 	srcWorkloads, err := listWorkloads(ctx, s.Source, s.SourceNamespace, s.sourceSelector())
 	if err != nil {
 		return st.rep, err
 	}
-	errs = append(errs, changeAll(ctx, s.Source, srcWorkloads, func(w workload) bool {
+	_, errs := changeAll(ctx, g, engine.SideSource, srcWorkloads, func(w workload) bool {
 		_, ok := w.recorded()
 		return ok
-	}, restoreSource, st)...)
+	}, restoreSource, st)
 
 	st.step("unpause the NamespaceMappings that write into %s/%s", s.Dest.Name, s.DestNamespace)
 	if len(errs) > 0 && len(s.Mappings) > 0 {
-		st.warn("NamespaceMappings %s left paused: some workloads could not be changed; fix them and re-run failback", mappingNames(s.Mappings))
+		st.warn("NamespaceMappings %s left paused: some source workloads could not be restored; fix them and re-run failback", mappingNames(s.Mappings))
 	} else if err := setPaused(ctx, s, st, false); err != nil {
 		return st.rep, err
 	}

@@ -42,6 +42,11 @@ type Scope struct {
 	Mappings   []types.NamespacedName
 }
 
+// gate returns the engine's write gate for the scope (identity not yet checked: engine.NewGate).
+func (s *Scope) gate() *engine.Gate {
+	return &engine.Gate{Source: s.Source, Dest: s.Dest, SourceNamespace: s.SourceNamespace, DestNamespace: s.DestNamespace, MappingIDs: s.MappingIDs}
+}
+
 // drSelector selects the DR objects of the scope.
 func (s *Scope) drSelector() labels.Selector {
 	op, values := selection.Exists, []string(nil)
@@ -75,6 +80,8 @@ type Options struct {
 	DryRun bool
 	// NoSync skips the final sync of a cutover.
 	NoSync bool
+	// Prune lets the final sync of a cutover delete DR copies whose source is gone.
+	Prune bool
 	// ReverseSync copies DR back to the source before a failback.
 	ReverseSync bool
 	// SourceTimeout bounds the source reachability probe; 0 means DefaultSourceTimeout.

@@ -16,6 +16,7 @@ import (
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
+	"github.com/dr-syncer/dr-syncer/internal/engine"
 )
 
 // workloadKind is a kind dr-syncer parks: in DR after every sync, in the source at cutover.
@@ -37,6 +38,18 @@ var workloadKinds = []workloadKind{
 		annotation: drv1.AnnotationOriginalNodeSelector, field: []string{"spec", "template", "spec", "nodeSelector"}},
 	{gvr: schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "cronjobs"}, kind: "CronJob",
 		annotation: drv1.AnnotationOriginalSuspend, field: []string{"spec", "suspend"}},
+}
+
+// ownedOnly keeps the DR workloads that are copies of the scope's mappings (engine.OwnedByAny):
+// an object that merely carries the mapping label (an operator's) is never parked or activated.
+func ownedOnly(ws []workload, ids []string) []workload {
+	out := ws[:0:0]
+	for _, w := range ws {
+		if engine.OwnedByAny(w.obj, ids) {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // workload is one listed object of a parked kind.
@@ -80,9 +93,13 @@ func listWorkloads(ctx context.Context, h *cluster.Handle, ns string, sel labels
 type changeFunc func(live *unstructured.Unstructured) (want *unstructured.Unstructured, changed bool, err error)
 
 // changeWorkload applies fn to w and writes the difference as a JSON merge patch (field manager
-// dr-syncer, guarded by resourceVersion), re-reading and retrying on write conflicts. It returns
-// a description of the change, or "" when there was nothing to do.
-func changeWorkload(ctx context.Context, h *cluster.Handle, w workload, fn changeFunc, dryRun bool) (string, error) {
+// dr-syncer, guarded by resourceVersion) through the engine's gate, re-reading and retrying on
+// write conflicts. It returns a description of the change, or "" when there was nothing to do.
+func changeWorkload(ctx context.Context, g *engine.Gate, side engine.Side, w workload, fn changeFunc, dryRun bool) (string, error) {
+	h := g.Dest
+	if side == engine.SideSource {
+		h = g.Source
+	}
 	live := w.obj
 	var desc string
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
@@ -100,8 +117,7 @@ func changeWorkload(ctx context.Context, h *cluster.Handle, w workload, fn chang
 		if err != nil {
 			return err
 		}
-		_, err = h.Dynamic.Resource(w.kind.gvr).Namespace(live.GetNamespace()).Patch(ctx, live.GetName(), patch.Type(), data,
-			metav1.PatchOptions{FieldManager: drv1.FieldManager})
+		err = g.PatchWorkload(ctx, side, w.kind.gvr, live, patch.Type(), data)
 		if apierrors.IsConflict(err) {
 			fresh, gerr := h.Dynamic.Resource(w.kind.gvr).Namespace(live.GetNamespace()).Get(ctx, live.GetName(), metav1.GetOptions{})
 			if gerr != nil {

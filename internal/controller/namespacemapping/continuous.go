@@ -41,8 +41,7 @@ func (r *Reconciler) reportWatcher(m *drv1.NamespaceMapping, s continuous.Snapsh
 	}
 	if pb := s.PruneBlocked; pb != nil {
 		if !meta.IsStatusConditionTrue(m.Status.Conditions, drv1.ConditionPruneBlocked) {
-			r.Recorder.Eventf(m, nil, corev1.EventTypeWarning, "PruneBlocked", "Prune",
-				"held back deletions in the destination: %d of %d watched objects were deleted in the source within a minute", pb.WouldDelete, pb.Managed)
+			r.Recorder.Eventf(m, nil, corev1.EventTypeWarning, "PruneBlocked", "Prune", "%s", pruneBlockedMessage(m, pb))
 		}
 		setCondition(m, drv1.ConditionPruneBlocked, metav1.ConditionTrue, drv1.ReasonDeleteThreshold, pruneBlockedMessage(m, pb)+
 			"; deletions in the source are held until the next full resync")

@@ -50,6 +50,7 @@ type Reconciler struct {
 	Track func(types.NamespacedName) func()
 
 	applied sync.Map // types.UID -> *engine.AppliedCache, one per mapping
+	guards  sync.Map // types.UID -> *engine.DeleteGuard, one per mapping
 }
 
 func (r *Reconciler) now() time.Time {
@@ -118,6 +119,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 			// nothing the RemoteCluster watch passes on: ask again soon, leave the status as it is.
 			return ctrl.Result{RequeueAfter: firstProbeRetry}, nil
 		}
+		// A watcher must not go on writing through a cluster that is gone or not connected.
+		r.Continuous.Stop(req.NamespacedName)
 		if errors.Is(err, clustercache.ErrNotConnected) {
 			markNotReady(m, drv1.PhasePending, drv1.ReasonClusterNotReady, err.Error())
 			metrics.MappingReady(key, false)
@@ -125,12 +128,29 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		}
 		return ctrl.Result{}, err
 	}
+	if err := engine.CheckIdentity(ctx, src, m.Spec.SourceNamespace, dst, m.Spec.DestNamespace()); err != nil {
+		r.Continuous.Stop(req.NamespacedName)
+		if !engine.IsSameClusterAndNamespace(err) {
+			// Identity unreadable: nothing is written; retried with backoff.
+			markNotReady(m, drv1.PhasePending, drv1.ReasonClusterNotReady, err.Error())
+			metrics.MappingReady(key, false)
+			return ctrl.Result{}, err
+		}
+		if c := meta.FindStatusCondition(base.Status.Conditions, drv1.ConditionStalled); c == nil || c.Reason != drv1.ReasonSameClusterAndNamespace {
+			r.Recorder.Eventf(m, nil, corev1.EventTypeWarning, drv1.ReasonSameClusterAndNamespace, "Validate", "%s", err.Error())
+		}
+		markStalledReason(m, drv1.ReasonSameClusterAndNamespace, err.Error())
+		m.Status.ObservedGeneration = m.Generation
+		metrics.MappingReady(key, false)
+		return ctrl.Result{}, reconcile.TerminalError(err)
+	}
 	ereq, err := EngineRequest(m, src, dst, r.Workers)
 	if err != nil {
 		markStalled(m, err.Error())
 		return ctrl.Result{}, reconcile.TerminalError(err)
 	}
 	ereq.Applied = r.appliedCache(m.UID)
+	ereq.Guard = r.deleteGuard(m.UID)
 
 	now := r.now()
 	var last *time.Time
@@ -335,6 +355,11 @@ func (r *Reconciler) awaitingFirstProbe(ctx context.Context, m *drv1.NamespaceMa
 func (r *Reconciler) appliedCache(uid types.UID) *engine.AppliedCache {
 	c, _ := r.applied.LoadOrStore(uid, engine.NewAppliedCache())
 	return c.(*engine.AppliedCache)
+}
+
+func (r *Reconciler) deleteGuard(uid types.UID) *engine.DeleteGuard {
+	g, _ := r.guards.LoadOrStore(uid, engine.NewDeleteGuard())
+	return g.(*engine.DeleteGuard)
 }
 
 func trigger(requested, due bool) string {

@@ -74,10 +74,20 @@ func (triggerAnnotationsChanged) Update(e event.UpdateEvent) bool {
 	return !maps.Equal(pick(e.ObjectOld), pick(e.ObjectNew))
 }
 
-// readyChanged passes RemoteCluster updates that flip its Ready condition.
+// readyChanged passes RemoteCluster updates that flip its Ready condition or change the
+// cluster's identity (a kubeconfig now pointing elsewhere).
 type readyChanged struct{ predicate.Funcs }
 
 func (readyChanged) Update(e event.UpdateEvent) bool {
+	id := func(o client.Object) string {
+		if rc, ok := o.(*drv1.RemoteCluster); ok {
+			return rc.Status.ClusterID
+		}
+		return ""
+	}
+	if id(e.ObjectOld) != id(e.ObjectNew) {
+		return true
+	}
 	ready := func(o client.Object) string {
 		rc, ok := o.(*drv1.RemoteCluster)
 		if !ok {

@@ -26,8 +26,12 @@ func markNotReady(m *drv1.NamespaceMapping, phase drv1.Phase, reason, msg string
 
 // markStalled records a spec that cannot work until a person changes it.
 func markStalled(m *drv1.NamespaceMapping, msg string) {
-	markNotReady(m, drv1.PhaseFailed, drv1.ReasonInvalidSpec, msg)
-	setCondition(m, drv1.ConditionStalled, metav1.ConditionTrue, drv1.ReasonInvalidSpec, msg)
+	markStalledReason(m, drv1.ReasonInvalidSpec, msg)
+}
+
+func markStalledReason(m *drv1.NamespaceMapping, reason, msg string) {
+	markNotReady(m, drv1.PhaseFailed, reason, msg)
+	setCondition(m, drv1.ConditionStalled, metav1.ConditionTrue, reason, msg)
 }
 
 // summary is the one-line account of a sync used in conditions and events.
@@ -76,9 +80,13 @@ func recordResult(m *drv1.NamespaceMapping, res *engine.Result, now metav1.Time)
 }
 
 func pruneBlockedMessage(m *drv1.NamespaceMapping, pb *engine.PruneBlock) string {
-	return fmt.Sprintf("nothing was deleted: the sync would delete %d of %d managed objects, more than prune.maxDeletePercent=%d%%; "+
+	lost := ""
+	if pb.Lost > 0 {
+		lost = fmt.Sprintf(" after %d deleted in the last %s", pb.Lost, engine.DeleteGuardWindow)
+	}
+	return fmt.Sprintf("nothing was deleted: deleting %d more of the %d managed objects%s would lose more than prune.maxDeletePercent=%d%%; "+
 		"if the deletions are intended, set annotation %s to a new value (e.g. the current time) or raise spec.prune.maxDeletePercent",
-		pb.WouldDelete, pb.Managed, m.Spec.PruneMaxDeletePercent(), drv1.AnnotationAllowPrune)
+		pb.WouldDelete, pb.Managed, lost, m.Spec.PruneMaxDeletePercent(), drv1.AnnotationAllowPrune)
 }
 
 func truncate(s string, n int) string {

@@ -91,6 +91,8 @@ type outcome struct {
 	reason  string
 	message string
 	version string
+	// clusterID is the UID of the cluster's kube-system namespace ("" when unreadable).
+	clusterID string
 	// stalled: nothing changes until a person edits the Secret or the RemoteCluster.
 	stalled bool
 }
@@ -191,8 +193,13 @@ func (r *reconciler) check(ctx context.Context, rc *drv1.RemoteCluster) (outcome
 	if err != nil {
 		return notConnected(err), nil
 	}
-	return outcome{reason: drv1.ReasonConnected, version: ver,
-		message: fmt.Sprintf("Connected to %s (Kubernetes %s)", h.Config.Host, ver)}, nil
+	out := outcome{reason: drv1.ReasonConnected, version: ver,
+		message: fmt.Sprintf("Connected to %s (Kubernetes %s)", h.Config.Host, ver)}
+	if out.clusterID, err = h.ID(ctx); err != nil {
+		// Mappings refuse to write without knowing the cluster's identity (they say so).
+		out.message += fmt.Sprintf("; but the cluster's identity is unreadable, so no mapping writes to it: %v", err)
+	}
+	return out, nil
 }
 
 func notConnected(err error) outcome {
@@ -215,6 +222,7 @@ func (r *reconciler) setStatus(rc *drv1.RemoteCluster, out outcome) {
 	if out.reason == drv1.ReasonConnected {
 		ready.Status = metav1.ConditionTrue
 		rc.Status.ServerVersion = out.version
+		rc.Status.ClusterID = out.clusterID
 	}
 	if out.stalled {
 		meta.SetStatusCondition(&rc.Status.Conditions, metav1.Condition{Type: drv1.ConditionStalled, Status: metav1.ConditionTrue,

@@ -1,0 +1,311 @@
+package engine
+
+// The gate: every create, apply, patch and delete that dr-syncer sends to a cluster is made in
+// this file, after the checks in this order: cluster identity (never the same cluster and
+// namespace on both sides), the handle is current, ownership (Owns), the live fence
+// (dr-syncer.io/live-since on the DR namespace) and, for prunes, the delete guard. Nothing else
+// in the code base calls a write verb on a cluster's objects (see gate_structure_test.go).
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/tools/cache"
+	watchtools "k8s.io/client-go/tools/watch"
+
+	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
+	"github.com/dr-syncer/dr-syncer/internal/cluster"
+)
+
+// ErrSameClusterAndNamespace: the source and the destination are one namespace of one cluster
+// (compared by cluster identity, not by name or URL). Syncing would park production.
+var ErrSameClusterAndNamespace = errors.New("source and destination are the same namespace of the same cluster")
+
+// ErrNotOwned: the gate refused to change or delete an object the mapping does not own.
+var ErrNotOwned = errors.New("not owned by this mapping")
+
+// CheckIdentity refuses a source and destination that are one namespace of one cluster, however
+// the two clusters are named or addressed. Errors reading an identity are returned as they are
+// (the caller retries); a match is ErrSameClusterAndNamespace with a message naming both sides.
+func CheckIdentity(ctx context.Context, src *cluster.Handle, srcNS string, dst *cluster.Handle, dstNS string) error {
+	if srcNS != dstNS {
+		return nil
+	}
+	a, err := src.ID(ctx)
+	if err != nil {
+		return err
+	}
+	b, err := dst.ID(ctx)
+	if err != nil {
+		return err
+	}
+	if a != b {
+		return nil
+	}
+	return fmt.Errorf("%w: source %s/%s and destination %s/%s are one cluster (both have cluster ID %s, the UID of namespace %s) and one namespace; point the destination at the DR cluster, or map to another namespace",
+		ErrSameClusterAndNamespace, src.Name, srcNS, dst.Name, dstNS, a, cluster.IdentityNamespace)
+}
+
+// IsSameClusterAndNamespace reports ErrSameClusterAndNamespace.
+func IsSameClusterAndNamespace(err error) bool { return errors.Is(err, ErrSameClusterAndNamespace) }
+
+func checkOpen(h *cluster.Handle) error {
+	if h.Closed() {
+		return fmt.Errorf("cluster %s: %w", h.Name, cluster.ErrClosed)
+	}
+	return nil
+}
+
+// --- the sync's writes (run) ---
+
+func (r *run) resource(t Type) dynamic.ResourceInterface {
+	return r.req.Dest.Dynamic.Resource(t.GVR).Namespace(r.req.Transform.DestNamespace)
+}
+
+// admitWrite is the gate for a write into the DR namespace: handle current, live fence, and
+// ownership of the live object (nil for a create). adopt allows a live object that the mapping
+// does not own but may adopt.
+func (r *run) admitWrite(live *unstructured.Unstructured, adopt bool) error {
+	if err := checkOpen(r.req.Dest); err != nil {
+		return err
+	}
+	if r.live.Load() {
+		return r.liveError()
+	}
+	if live == nil || Owns(live, r.req.Transform.MappingID) {
+		return nil
+	}
+	if ok, why := adoptable(live, r.req.Transform.MappingID); adopt && ok {
+		return nil
+	} else if why != "" {
+		return fmt.Errorf("%s %s: %w: %s", live.GetKind(), live.GetName(), ErrNotOwned, why)
+	}
+	return fmt.Errorf("%s %s: %w", live.GetKind(), live.GetName(), ErrNotOwned)
+}
+
+func (r *run) liveError() error {
+	return fmt.Errorf("%w: namespace %q in cluster %s was brought live by cutover during this run; nothing more is written", ErrDestinationLive, r.req.Transform.DestNamespace, r.req.Dest.Name)
+}
+
+// apply server-side applies desired with dr-syncer's field manager, taking ownership of every
+// field it sets (which reverts hand edits). live is the object it replaces (nil: none known).
+func (r *run) apply(ctx context.Context, t Type, desired, live *unstructured.Unstructured, adopt, dryRun bool) (*unstructured.Unstructured, error) {
+	if err := r.admitWrite(live, adopt); err != nil {
+		return nil, err
+	}
+	opts := metav1.ApplyOptions{FieldManager: drv1.FieldManager, Force: true}
+	if dryRun {
+		opts.DryRun = []string{metav1.DryRunAll}
+	}
+	return r.resource(t).Apply(ctx, desired.GetName(), desired, opts)
+}
+
+// create writes a new object with a plain create, the cheapest write an API server takes (a
+// third cheaper than a server-side apply here; see docs/performance.md). Its fields are owned by
+// dr-syncer as an Update manager until the first apply converts them (upgradeOwnership). An
+// object that appeared meanwhile is not touched: the create fails and the next sync plans it.
+func (r *run) create(ctx context.Context, t Type, desired *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	if err := r.admitWrite(nil, false); err != nil {
+		return nil, err
+	}
+	opts := metav1.CreateOptions{FieldManager: drv1.FieldManager}
+	if r.req.DryRun {
+		opts.DryRun = []string{metav1.DryRunAll}
+	}
+	out, err := r.resource(t).Create(ctx, desired, opts)
+	if err == nil && !r.req.DryRun {
+		r.req.Guard.Created(1)
+	}
+	return out, err
+}
+
+// patchOwnership sends the managed-fields patch of upgradeOwnership.
+func (r *run) patchOwnership(ctx context.Context, t Type, live *unstructured.Unstructured, patch []byte, adopt bool) error {
+	if err := r.admitWrite(live, adopt); err != nil {
+		return err
+	}
+	_, err := r.resource(t).Patch(ctx, live.GetName(), types.JSONPatchType, patch, metav1.PatchOptions{})
+	return err
+}
+
+// deleteObject deletes exactly the object that was listed (UID precondition), if the mapping
+// owns it and the DR namespace is not live. The delete guard is the caller's (prune, SyncObject);
+// Recreate deletes to replace.
+func (r *run) deleteObject(ctx context.Context, t Type, obj *unstructured.Unstructured) error {
+	if err := r.admitWrite(obj, false); err != nil {
+		return err
+	}
+	uid := obj.GetUID()
+	bg := metav1.DeletePropagationBackground
+	opts := metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}, PropagationPolicy: &bg}
+	if r.req.DryRun {
+		opts.DryRun = []string{metav1.DryRunAll}
+	}
+	err := r.resource(t).Delete(ctx, obj.GetName(), opts)
+	if apierrors.IsNotFound(err) {
+		err = nil
+	}
+	if err == nil && !r.req.DryRun {
+		r.req.Applied.Forget(uid)
+	}
+	return err
+}
+
+// applyNamespace writes the DR namespace's metadata; force only when the mapping owns it.
+func (r *run) applyNamespace(ctx context.Context, desired *unstructured.Unstructured, force bool) error {
+	if err := checkOpen(r.req.Dest); err != nil {
+		return err
+	}
+	opts := metav1.ApplyOptions{FieldManager: drv1.FieldManager, Force: force}
+	if r.req.DryRun {
+		opts.DryRun = []string{metav1.DryRunAll}
+	}
+	_, err := r.req.Dest.Dynamic.Resource(namespaceGVR).Apply(ctx, desired.GetName(), desired, opts)
+	return err
+}
+
+// applyCRD writes a CRD that dr-syncer owns in the destination (syncCRDs).
+func (r *run) applyCRD(ctx context.Context, desired *unstructured.Unstructured) error {
+	if err := checkOpen(r.req.Dest); err != nil {
+		return err
+	}
+	opts := metav1.ApplyOptions{FieldManager: drv1.FieldManager, Force: true}
+	if r.req.DryRun {
+		opts.DryRun = []string{metav1.DryRunAll}
+	}
+	_, err := r.req.Dest.Dynamic.Resource(crdGVR).Apply(ctx, desired.GetName(), desired, opts)
+	return err
+}
+
+// fence watches the DR namespace for the rest of the run and stops every write the moment
+// cutover marks it live (or it goes away). The run's writes check r.live; the watch costs one
+// request per run and reconnects by itself.
+func (r *run) fence(ctx context.Context, ns *unstructured.Unstructured) {
+	if ns == nil || r.req.DryRun {
+		return
+	}
+	name := ns.GetName()
+	ri := r.req.Dest.Dynamic.Resource(namespaceGVR)
+	w, err := watchtools.NewRetryWatcherWithContext(ctx, ns.GetResourceVersion(), &cache.ListWatch{
+		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+			o.FieldSelector = fields.OneTermEqualSelector("metadata.name", name).String()
+			return ri.Watch(ctx, o)
+		},
+	})
+	if err != nil {
+		return
+	}
+	go func() {
+		defer w.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev, ok := <-w.ResultChan():
+				if !ok {
+					return
+				}
+				u, isObj := ev.Object.(*unstructured.Unstructured)
+				if ev.Type == watch.Deleted || (isObj && u.GetAnnotations()[drv1.AnnotationLiveSince] != "") {
+					r.live.Store(true)
+				}
+			}
+		}
+	}()
+}
+
+// --- cutover and failback (ops) ---
+
+// Side is the cluster a workload write goes to.
+type Side int
+
+const (
+	// SideDR: the object must be a copy owned by one of the scope's mappings.
+	SideDR Side = iota
+	// SideSource: a production object; allowed only once the two sides are known to be distinct.
+	SideSource
+)
+
+// Gate admits the writes of cutover and failback for one scope: a source and a DR namespace.
+// Build it with NewGate.
+type Gate struct {
+	Source, Dest                   *cluster.Handle
+	SourceNamespace, DestNamespace string
+	// MappingIDs are the mappings whose DR objects may be changed; empty means any mapping's.
+	MappingIDs []string
+	// distinct is set once the identity check passed (both clusters answered).
+	distinct atomic.Bool
+}
+
+// NewGate checks the scope's identity when the source answers (srcReachable): the same cluster
+// and namespace on both sides is ErrSameClusterAndNamespace. With the source down, only DR
+// writes are admitted.
+func NewGate(ctx context.Context, g *Gate, srcReachable bool) error {
+	if !srcReachable {
+		return nil
+	}
+	if err := CheckIdentity(ctx, g.Source, g.SourceNamespace, g.Dest, g.DestNamespace); err != nil {
+		return err
+	}
+	g.distinct.Store(true)
+	return nil
+}
+
+// PatchWorkload writes a cutover/failback change of a workload's parked state: on SideDR only to
+// a copy the scope owns, on SideSource only when the sides are distinct clusters or namespaces.
+func (g *Gate) PatchWorkload(ctx context.Context, side Side, gvr schema.GroupVersionResource, live *unstructured.Unstructured, pt types.PatchType, data []byte) error {
+	h := g.Dest
+	switch side {
+	case SideDR:
+		if !OwnedByAny(live, g.MappingIDs) {
+			return fmt.Errorf("%s %s: %w (it needs label %s of the scope's mapping, annotation %s and no controller ownerReference)", live.GetKind(), live.GetName(), ErrNotOwned, drv1.LabelMapping, drv1.AnnotationSource)
+		}
+	case SideSource:
+		if !g.distinct.Load() {
+			return fmt.Errorf("%s %s: the source was not verified to be another cluster or namespace than DR; nothing is written to it", live.GetKind(), live.GetName())
+		}
+		h = g.Source
+	}
+	if err := checkOpen(h); err != nil {
+		return err
+	}
+	_, err := h.Dynamic.Resource(gvr).Namespace(live.GetNamespace()).Patch(ctx, live.GetName(), pt, data,
+		metav1.PatchOptions{FieldManager: drv1.FieldManager})
+	return err
+}
+
+// SetLiveSince sets (value != "") or removes the live fence of the DR namespace, guarded by
+// resourceVersion.
+func (g *Gate) SetLiveSince(ctx context.Context, ns *corev1.Namespace, value string) error {
+	if err := checkOpen(g.Dest); err != nil {
+		return err
+	}
+	anns := map[string]any{drv1.AnnotationLiveSince: nil}
+	if value != "" {
+		anns[drv1.AnnotationLiveSince] = value
+	}
+	patch := map[string]any{"metadata": map[string]any{"resourceVersion": ns.ResourceVersion, "annotations": anns}}
+	data, err := json.Marshal(patch)
+	if err != nil {
+		return err
+	}
+	_, err = g.Dest.Dynamic.Resource(namespaceGVR).Patch(ctx, ns.Name, types.MergePatchType, data, metav1.PatchOptions{FieldManager: drv1.FieldManager})
+	return err
+}
+
+// --- mapping deletion ---
+
+// ErrDestinationLiveCleanup: a mapping's copies were left because its DR namespace is live.
+var ErrDestinationLiveCleanup = errors.New("destination namespace is live: copies left in place")

@@ -54,9 +54,15 @@ func CheckIdentity(ctx context.Context, src *cluster.Handle, srcNS string, dst *
 	if a != b {
 		return nil
 	}
-	return fmt.Errorf("%w: source %s/%s and destination %s/%s are one cluster (both have cluster ID %s, the UID of namespace %s) and one namespace; point the destination at the DR cluster, or map to another namespace",
-		ErrSameClusterAndNamespace, src.Name, srcNS, dst.Name, dstNS, a, cluster.IdentityNamespace)
+	return &sameClusterError{msg: fmt.Sprintf("source and destination are the same namespace %s of the same cluster: source %s/%s and destination %s/%s both reach cluster ID %s (the UID of namespace %s), however they are named or addressed",
+		srcNS, src.Name, srcNS, dst.Name, dstNS, a, cluster.IdentityNamespace)}
 }
+
+// sameClusterError is ErrSameClusterAndNamespace with a message naming both sides.
+type sameClusterError struct{ msg string }
+
+func (e *sameClusterError) Error() string        { return e.msg }
+func (e *sameClusterError) Is(target error) bool { return target == ErrSameClusterAndNamespace }
 
 // IsSameClusterAndNamespace reports ErrSameClusterAndNamespace.
 func IsSameClusterAndNamespace(err error) bool { return errors.Is(err, ErrSameClusterAndNamespace) }

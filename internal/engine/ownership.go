@@ -53,7 +53,7 @@ func adoptable(obj metav1.Object, mappingID string) (bool, string) {
 		return false, fmt.Sprintf("exists in the destination and is controlled by %s %s; dr-syncer never takes over an object a controller owns", c.Kind, c.Name)
 	}
 	if owner := otherOwner(obj, mappingID); owner != "" {
-		return false, fmt.Sprintf("exists in the destination and belongs to mapping %q (label %s); conflictPolicy: Adopt never takes another mapping's objects: map the namespaces so that each DR object has one mapping", owner, drv1.LabelMapping)
+		return false, fmt.Sprintf("exists in the destination and belongs to mapping %q (label %s); dr-syncer never takes another mapping's objects, not even with conflictPolicy: Adopt: let one mapping write each DR object, or run the owner's sync (dr-syncer sync --mapping)", owner, drv1.LabelMapping)
 	}
 	return true, ""
 }

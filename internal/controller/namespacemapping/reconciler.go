@@ -139,7 +139,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		if c := meta.FindStatusCondition(base.Status.Conditions, drv1.ConditionStalled); c == nil || c.Reason != drv1.ReasonSameClusterAndNamespace {
 			r.Recorder.Eventf(m, nil, corev1.EventTypeWarning, drv1.ReasonSameClusterAndNamespace, "Validate", "%s", err.Error())
 		}
-		markStalledReason(m, drv1.ReasonSameClusterAndNamespace, err.Error())
+		markStalledReason(m, drv1.ReasonSameClusterAndNamespace, err.Error()+
+			"; nothing is written: point spec.destinationCluster (or spec.sourceCluster) at the other cluster, or set another destinationNamespace")
 		m.Status.ObservedGeneration = m.Generation
 		metrics.MappingReady(key, false)
 		return ctrl.Result{}, reconcile.TerminalError(err)
@@ -332,14 +333,25 @@ func actionLabel(t engine.ActionType) string {
 func (r *Reconciler) handles(ctx context.Context, m *drv1.NamespaceMapping) (src, dst *cluster.Handle, err error) {
 	src = r.Local
 	if m.Spec.SourceCluster != "" {
-		if src, err = r.Clusters.Get(ctx, m.Spec.SourceCluster); err != nil {
+		if src, err = r.remote(ctx, m.Namespace, m.Spec.SourceCluster); err != nil {
 			return nil, nil, err
 		}
 	}
-	if dst, err = r.Clusters.Get(ctx, m.Spec.DestinationCluster); err != nil {
+	if dst, err = r.remote(ctx, m.Namespace, m.Spec.DestinationCluster); err != nil {
 		return nil, nil, err
 	}
 	return src, dst, nil
+}
+
+// remote returns a RemoteCluster's handle. A RemoteCluster deleted a moment ago may still be
+// connected in the cache (its reconciler has not run yet): the informer cache, which already
+// saw the deletion, decides, so a mapping never goes on with a cluster that is gone.
+func (r *Reconciler) remote(ctx context.Context, namespace, name string) (*cluster.Handle, error) {
+	if err := r.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, &drv1.RemoteCluster{}); apierrors.IsNotFound(err) {
+		return nil, &clustercache.NotConnectedError{Cluster: name, Reason: "NotFound",
+			Message: fmt.Sprintf("RemoteCluster %s/%s does not exist: create it, or point the mapping at another cluster", namespace, name)}
+	}
+	return r.Clusters.Get(ctx, name)
 }
 
 // awaitingFirstProbe tells whether err is about a RemoteCluster that exists but that this process

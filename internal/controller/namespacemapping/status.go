@@ -82,9 +82,9 @@ func recordResult(m *drv1.NamespaceMapping, res *engine.Result, now metav1.Time)
 func pruneBlockedMessage(m *drv1.NamespaceMapping, pb *engine.PruneBlock) string {
 	lost := ""
 	if pb.Lost > 0 {
-		lost = fmt.Sprintf(" after %d deleted in the last %s", pb.Lost, engine.DeleteGuardWindow)
+		lost = fmt.Sprintf(" (%d more were deleted in the last %s)", pb.Lost, engine.DeleteGuardWindow)
 	}
-	return fmt.Sprintf("nothing was deleted: deleting %d more of the %d managed objects%s would lose more than prune.maxDeletePercent=%d%%; "+
+	return fmt.Sprintf("nothing was deleted: the sync would delete %d of %d managed objects%s, more than prune.maxDeletePercent=%d%%; "+
 		"if the deletions are intended, set annotation %s to a new value (e.g. the current time) or raise spec.prune.maxDeletePercent",
 		pb.WouldDelete, pb.Managed, lost, m.Spec.PruneMaxDeletePercent(), drv1.AnnotationAllowPrune)
 }

@@ -32,9 +32,9 @@ import (
 //   - nothing is written into the DR namespace while it is live, except by cutover/failback;
 //   - no Deployment runs on both sides.
 //
-// DRSYNCER_PROPERTY_SEEDS raises the number of sequences (default 3, 40 steps each).
+// DRSYNCER_PROPERTY_SEEDS raises the number of sequences (default 5, 60 steps each).
 func TestGateProperty(t *testing.T) {
-	seeds := 3
+	seeds := 5
 	if v, err := strconv.Atoi(os.Getenv("DRSYNCER_PROPERTY_SEEDS")); err == nil && v > 0 {
 		seeds = v
 	}
@@ -78,7 +78,7 @@ func runGateProperty(t *testing.T, seed uint64) {
 	_, err := engine.Sync(ctx, w.reqA)
 	g.Expect(err).NotTo(HaveOccurred())
 
-	for step := range 40 {
+	for step := range 60 {
 		live := w.isLive()
 		before := w.destVersions()
 		op := w.rng.IntN(11)

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -255,7 +256,10 @@ func TestContinuousStopsWhenRemoteClusterDeleted(t *testing.T) {
 	g.Expect(harness.WaitReady(ctx, prod.Client, controllerNS, "dr-gone", timeout)).To(Succeed())
 	ns := newNamespace(t, g, "rc-gone")
 	create(g, prod, configMap(ns, "cfg"))
-	create(g, prod, mapping("rc-gone", ns, ns, continuousMapping, func(m *drv1.NamespaceMapping) { m.Spec.DestinationCluster = "dr-gone" }))
+	create(g, prod, mapping("rc-gone", ns, ns, continuousMapping, func(m *drv1.NamespaceMapping) {
+		m.Spec.DestinationCluster = "dr-gone"
+		m.Spec.DeletionPolicy = drv1.DeletionDelete
+	}))
 	g.Eventually(configMapData(dr.Client, ns, "cfg")).WithTimeout(timeout).Should(Equal("value-cfg"))
 
 	g.Expect(prod.Client.Delete(ctx, &drv1.RemoteCluster{ObjectMeta: metav1.ObjectMeta{Namespace: controllerNS, Name: "dr-gone"}})).To(Succeed())
@@ -272,6 +276,42 @@ func TestContinuousStopsWhenRemoteClusterDeleted(t *testing.T) {
 		g.Expect(configMapData(dr.Client, ns, "cfg")()).To(Equal("value-cfg"))
 		g.Expect(absent(dr, gvkConfigMap, ns, "new-after-delete")).To(BeTrue())
 	}).WithTimeout(4 * time.Second).WithPolling(200 * time.Millisecond).Should(Succeed())
+
+	// Its deletion (deletionPolicy: Delete) does not hang: the copies cannot be reached and stay.
+	deleteMapping(g, "rc-gone")
+	g.Expect(mappingEvents(g, "rc-gone", "CleanupSkipped")).NotTo(BeEmpty())
+	get(g, dr, gvkConfigMap, ns, "cfg")
+}
+
+// TestUnreachableDestinationDeletionEscapeHatch: a mapping with deletionPolicy: Delete whose
+// destination cannot be reached waits in deletion, saying how to let it go; setting
+// deletionPolicy: Retain lets it go at once.
+func TestUnreachableDestinationDeletionEscapeHatch(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	dead := &testbed.Cluster{Kubeconfig: []byte(`apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: false}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: c, context: {cluster: c, user: u}}]
+current-context: c
+`)}
+	g.Expect(harness.RegisterRemoteCluster(ctx, prod.Client, controllerNS, "dr-dead", dead)).To(Succeed())
+	ns := newNamespace(t, g, "dead")
+	create(g, prod, mapping("dead", ns, ns, func(m *drv1.NamespaceMapping) {
+		m.Spec.DestinationCluster = "dr-dead"
+		m.Spec.DeletionPolicy = drv1.DeletionDelete
+	}))
+	waitMapping(g, "dead", func(m *drv1.NamespaceMapping) bool { return len(m.Finalizers) > 0 })
+	g.Expect(prod.Client.Delete(ctx, &drv1.NamespaceMapping{ObjectMeta: metav1.ObjectMeta{Namespace: controllerNS, Name: "dead"}})).To(Succeed())
+	m := waitMapping(g, "dead", func(m *drv1.NamespaceMapping) bool {
+		c := condition(m, drv1.ConditionReady)
+		return !m.DeletionTimestamp.IsZero() && c != nil && c.Reason == drv1.ReasonClusterNotReady &&
+			strings.Contains(c.Message, "cannot delete the destination copies yet")
+	})
+	g.Expect(condition(m, drv1.ConditionReady).Message).To(ContainSubstring("set spec.deletionPolicy: Retain"))
+	updateMapping(g, "dead", func(m *drv1.NamespaceMapping) { m.Spec.DeletionPolicy = drv1.DeletionRetain })
+	deleteMapping(g, "dead")
 }
 
 // TestSourceNamespaceDrSyncerKeysAreNotCopied (finding 10): a former DR namespace that became

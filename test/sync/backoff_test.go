@@ -7,32 +7,13 @@ import (
 
 	. "github.com/onsi/gomega"
 	"k8s.io/utils/ptr"
-	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 )
 
-// syncRuns reads drsyncer_sync_runs_total of one mapping and result from the in-process
-// controller's registry.
+// syncRuns reads drsyncer_sync_runs_total of one mapping and result.
 func syncRuns(g Gomega, name, result string) float64 {
-	families, err := ctrlmetrics.Registry.Gather()
-	g.Expect(err).NotTo(HaveOccurred())
-	var sum float64
-	for _, f := range families {
-		if f.GetName() != "drsyncer_sync_runs_total" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			labels := map[string]string{}
-			for _, l := range m.GetLabel() {
-				labels[l.GetName()] = l.GetValue()
-			}
-			if labels["mapping"] == controllerNS+"/"+name && labels["result"] == result {
-				sum += m.GetCounter().GetValue()
-			}
-		}
-	}
-	return sum
+	return mappingMetric(g, "drsyncer_sync_runs_total", name, "result", result)
 }
 
 // TestWholeSyncFailureBacksOff: a sync that cannot run at all (source namespace missing;

@@ -38,7 +38,7 @@ func (r *Reconciler) finalize(ctx context.Context, m *drv1.NamespaceMapping) (ct
 	key := client.ObjectKeyFromObject(m).String()
 	if !controllerutil.ContainsFinalizer(m, drv1.Finalizer) {
 		metrics.ForgetMapping(key)
-		r.applied.Delete(m.UID)
+		r.forget(m.UID)
 		return ctrl.Result{}, nil
 	}
 	if m.Spec.DeletionPolicy == drv1.DeletionDelete {
@@ -63,7 +63,7 @@ func (r *Reconciler) finalize(ctx context.Context, m *drv1.NamespaceMapping) (ct
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	metrics.ForgetMapping(key)
-	r.applied.Delete(m.UID)
+	r.forget(m.UID)
 	return ctrl.Result{}, nil
 }
 

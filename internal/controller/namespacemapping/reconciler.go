@@ -50,6 +50,9 @@ type Reconciler struct {
 	Track func(types.NamespacedName) func()
 
 	applied sync.Map // types.UID -> *engine.AppliedCache, one per mapping
+	// resyncFailed holds, per Continuous mapping, the last full resync if it had failures: the
+	// watcher's reports show them until a full resync succeeds.
+	resyncFailed sync.Map // types.UID -> failedResync
 }
 
 func (r *Reconciler) now() time.Time {
@@ -197,10 +200,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	if err != nil {
 		return r.syncFailed(ctx, m, err, finished, tm)
 	}
+	recordResult(m, result, finished)
 	if watcher != nil {
 		watcher.FullSyncDone(finished.Time)
+		r.rememberResync(m, result)
 	}
-	recordResult(m, result, finished)
 	r.report(m, result, finished)
 	m.Status.NextSyncTime = nextTime(tm)
 	return requeueAt(tm.next, r.now()), nil
@@ -350,6 +354,12 @@ func (r *Reconciler) awaitingFirstProbe(ctx context.Context, m *drv1.NamespaceMa
 func (r *Reconciler) appliedCache(uid types.UID) *engine.AppliedCache {
 	c, _ := r.applied.LoadOrStore(uid, engine.NewAppliedCache())
 	return c.(*engine.AppliedCache)
+}
+
+// forget drops what the reconciler remembers about a mapping that is gone.
+func (r *Reconciler) forget(uid types.UID) {
+	r.applied.Delete(uid)
+	r.resyncFailed.Delete(uid)
 }
 
 func trigger(requested, due bool) string {

@@ -84,14 +84,18 @@ func toYAML(u *unstructured.Unstructured) (string, error) {
 	return string(b), err
 }
 
-// maskSecret replaces every value of data and stringData (and a last-applied-configuration
-// annotation, which holds them too) by "***", marking values that differ between the two sides
-// with "(before)" and "(after)", as kubectl diff does.
+// maskedAnnotations are the annotations of a Secret shown as "***": a last-applied-configuration
+// holds the data, and no digest of a Secret is printed, whatever it covers.
+var maskedAnnotations = map[string]bool{lastApplied: true, engine.AnnotationDesiredHash: true}
+
+// maskSecret replaces every value of data and stringData (and of maskedAnnotations) by "***",
+// marking values that differ between the two sides with "(before)" and "(after)", as kubectl
+// diff does.
 func maskSecret(live, planned *unstructured.Unstructured) {
 	for _, field := range [][]string{{"data"}, {"stringData"}, {"metadata", "annotations"}} {
 		a, b := stringMap(live, field), stringMap(planned, field)
 		for k := range a {
-			if field[0] == "metadata" && k != lastApplied {
+			if field[0] == "metadata" && !maskedAnnotations[k] {
 				continue
 			}
 			av, bv := a[k], b[k]
@@ -106,7 +110,7 @@ func maskSecret(live, planned *unstructured.Unstructured) {
 			}
 		}
 		for k := range b {
-			if field[0] == "metadata" && k != lastApplied {
+			if field[0] == "metadata" && !maskedAnnotations[k] {
 				continue
 			}
 			if _, inA := a[k]; !inA {

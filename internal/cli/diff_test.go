@@ -25,8 +25,9 @@ func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) 
 func TestObjectDiffMasksSecretValues(t *testing.T) {
 	gvk := schema.GroupVersionKind{Version: "v1", Kind: "Secret"}
 	live := secret("creds", map[string]any{"password": b64("old-pass"), "user": b64("admin"), "gone": b64("gone-value")},
-		map[string]any{lastApplied: `{"data":{"password":"` + b64("old-pass") + `"}}`})
-	planned := secret("creds", map[string]any{"password": b64("new-pass"), "user": b64("admin"), "added": b64("added-value")}, nil)
+		map[string]any{lastApplied: `{"data":{"password":"` + b64("old-pass") + `"}}`, engine.AnnotationDesiredHash: "live-hash-value"})
+	planned := secret("creds", map[string]any{"password": b64("new-pass"), "user": b64("admin"), "added": b64("added-value")},
+		map[string]any{engine.AnnotationDesiredHash: "planned-hash-value"})
 	planned.Object["stringData"] = map[string]any{"token": "plain-token"}
 
 	cases := map[string]engine.Action{
@@ -40,7 +41,7 @@ func TestObjectDiffMasksSecretValues(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, v := range []string{"old-pass", "new-pass", "admin", "gone-value", "added-value", "plain-token"} {
+			for _, v := range []string{"old-pass", "new-pass", "admin", "gone-value", "added-value", "plain-token", "live-hash-value", "planned-hash-value"} {
 				if strings.Contains(d, v) || strings.Contains(d, b64(v)) {
 					t.Errorf("diff shows the value %q:\n%s", v, d)
 				}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
 	"sync"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -71,9 +72,17 @@ func ownedFieldsHash(obj *unstructured.Unstructured) string {
 	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
-// desiredHash hashes a desired object (map keys marshal sorted, so it is stable).
+// desiredHash hashes a desired object (map keys marshal sorted, so it is stable). A Secret is
+// hashed without its data: the hash is stored on the DR copy, where it would let anyone who sees
+// the annotation confirm a guess of the data. plan compares Secret data value by value instead.
 func desiredHash(obj *unstructured.Unstructured) (string, error) {
-	data, err := json.Marshal(obj.Object)
+	content := obj.Object
+	if isSecretObject(obj) {
+		content = maps.Clone(obj.Object)
+		delete(content, "data")
+		delete(content, "stringData")
+	}
+	data, err := json.Marshal(content)
 	if err != nil {
 		return "", err
 	}

@@ -54,6 +54,15 @@ func (r *run) plan(ctx context.Context, t Type, desired, live *unstructured.Unst
 		it.action = ActionUpdate
 		return it
 	}
+	if isSecret(t) && !sameSecretData(desired, live) {
+		// Secret data is not in the hash (see desiredHash). A hand edit moved the edited keys out
+		// of dr-syncer's field set; a source change did not.
+		it.action = ActionUpdate
+		if owned, ok := r.req.Applied.get(live.GetUID()); ok && owned != ownedFieldsHash(live) {
+			it.drift = true
+		}
+		return it
+	}
 	if owned, ok := r.req.Applied.get(live.GetUID()); ok {
 		if owned == ownedFieldsHash(live) {
 			it.action = ActionUnchanged
@@ -95,3 +104,24 @@ func sameContent(a, b *unstructured.Unstructured) bool {
 }
 
 func isPVC(t Type) bool { return t.GVR.Group == "" && t.GVR.Resource == "persistentvolumeclaims" }
+
+func isSecret(t Type) bool { return t.GVR.Group == "" && t.GVR.Resource == "secrets" }
+
+func isSecretObject(u *unstructured.Unstructured) bool {
+	gvk := u.GroupVersionKind()
+	return gvk.Group == "" && gvk.Kind == "Secret"
+}
+
+// sameSecretData compares the values of two Secrets; a missing map equals an empty one.
+func sameSecretData(a, b *unstructured.Unstructured) bool {
+	for _, field := range []string{"data", "stringData"} {
+		av, _, _ := unstructured.NestedFieldNoCopy(a.Object, field)
+		bv, _, _ := unstructured.NestedFieldNoCopy(b.Object, field)
+		am, _ := av.(map[string]any)
+		bm, _ := bv.(map[string]any)
+		if len(am) != len(bm) || (len(am) > 0 && !equality.Semantic.DeepEqual(am, bm)) {
+			return false
+		}
+	}
+	return true
+}

@@ -2,7 +2,9 @@ package cli_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"regexp"
 	"testing"
@@ -12,6 +14,10 @@ import (
 	admissionv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/dr-syncer/dr-syncer/internal/engine"
 )
 
 // Secret values of the plan test: neither they nor their base64 form may appear in any output.
@@ -170,4 +176,94 @@ func TestPlanShowsAdmissionErrors(t *testing.T) {
 		g.Expect(r.err).To(MatchError(ContainSubstring("1 objects would fail")))
 	}).WithTimeout(timeout).WithPolling(time.Second).Should(Succeed())
 	g.Expect(missing(dr, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "refused", Namespace: ns}})).To(BeTrue())
+}
+
+// plainDigests are the unsalted SHA-256 of an object (hex, whole and as the 24 characters the
+// engine used to store): what dr-syncer.io/desired-hash held before it left Secret data out.
+func plainDigests(g Gomega, u *unstructured.Unstructured) []string {
+	data, err := json.Marshal(u.Object)
+	g.Expect(err).NotTo(HaveOccurred())
+	sum := sha256.Sum256(data)
+	h := hex.EncodeToString(sum[:])
+	return []string{h, h[:24]}
+}
+
+// desiredFrom rebuilds the object the engine applied from its DR copy: the copy without what
+// the server adds and without the hash annotation.
+func desiredFrom(u *unstructured.Unstructured) *unstructured.Unstructured {
+	c := u.DeepCopy()
+	for _, f := range []string{"uid", "resourceVersion", "creationTimestamp", "managedFields", "generation"} {
+		unstructured.RemoveNestedField(c.Object, "metadata", f)
+	}
+	unstructured.RemoveNestedField(c.Object, "metadata", "annotations", engine.AnnotationDesiredHash)
+	if len(c.GetAnnotations()) == 0 {
+		unstructured.RemoveNestedField(c.Object, "metadata", "annotations")
+	}
+	return c
+}
+
+// TestPlanNeverShowsSecretDigest: no output of plan --diff (table, JSON, YAML) or sync, and no
+// annotation on the DR copy, holds a digest of a Secret's data that a guess could be checked
+// against, nor the data itself; a change of the data alone is still found and synced.
+func TestPlanNeverShowsSecretDigest(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(g, prod, "digest")
+	values := []string{"hunter2-first-guess", "hunter3-second-guess"}
+	creds := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "creds", Namespace: ns},
+		Data: map[string][]byte{"password": []byte(values[0])}}
+	create(g, prod, creds, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "plain", Namespace: ns}, Data: map[string]string{"k": "v"}})
+
+	var outputs []result
+	run := func(args ...string) result {
+		r := drSyncer(t, append(flagForm(ns), args...)...)
+		g.Expect(r.code).NotTo(Equal(1), "%s", r)
+		outputs = append(outputs, r)
+		return r
+	}
+	r := run("plan", "--diff")
+	g.Expect(row(r.stdout, "create", "Secret", "creds")).To(BeTrue(), "%s", r)
+	g.Expect(r.stdout).To(ContainSubstring("+    "+engine.AnnotationDesiredHash+": '***'\n"), "%s", r)
+	run("plan", "--diff", "-o", "json")
+	run("sync")
+
+	// The rebuilt desired object is the one the engine hashed: its plain digest is what a
+	// ConfigMap's copy carries.
+	gvkSecret := schema.GroupVersionKind{Version: "v1", Kind: "Secret"}
+	cm := get(g, dr, gvkConfigMap, ns, "plain")
+	g.Expect(plainDigests(g, desiredFrom(cm))).To(ContainElement(cm.GetAnnotations()[engine.AnnotationDesiredHash]),
+		"the test's rebuild of the desired object is wrong: %v", cm.Object)
+	secretCopy := get(g, dr, gvkSecret, ns, "creds")
+	desired := desiredFrom(secretCopy)
+	forbidden := plainDigests(g, desired)
+	g.Expect(forbidden).NotTo(ContainElement(secretCopy.GetAnnotations()[engine.AnnotationDesiredHash]))
+	stored := []string{secretCopy.GetAnnotations()[engine.AnnotationDesiredHash]}
+
+	// Only the data changes: the plan finds it and shows no digest of either version.
+	creds.Data["password"] = []byte(values[1])
+	g.Expect(prod.Client.Update(ctx, creds)).To(Succeed())
+	g.Expect(unstructured.SetNestedField(desired.Object, base64.StdEncoding.EncodeToString([]byte(values[1])), "data", "password")).To(Succeed())
+	forbidden = append(forbidden, plainDigests(g, desired)...)
+	r = run("plan", "--diff")
+	g.Expect(row(r.stdout, "update", "Secret", "creds")).To(BeTrue(), "%s", r)
+	run("plan", "--diff", "-o", "json")
+	run("plan", "--diff", "-o", "yaml")
+	run("sync")
+	secretCopy = get(g, dr, gvkSecret, ns, "creds")
+	password, _, _ := unstructured.NestedString(secretCopy.Object, "data", "password")
+	g.Expect(password).To(Equal(base64.StdEncoding.EncodeToString([]byte(values[1]))))
+	g.Expect(forbidden).NotTo(ContainElement(secretCopy.GetAnnotations()[engine.AnnotationDesiredHash]))
+	stored = append(stored, secretCopy.GetAnnotations()[engine.AnnotationDesiredHash])
+	r = run("plan", "--diff", "-o", "json")
+	g.Expect(r.code).To(Equal(0), "a synced Secret plans as unchanged: %s", r)
+
+	for _, r := range outputs {
+		for _, v := range values {
+			g.Expect(r.all()).NotTo(ContainSubstring(v))
+			g.Expect(r.all()).NotTo(ContainSubstring(base64.StdEncoding.EncodeToString([]byte(v))))
+		}
+		for _, d := range append(forbidden, stored...) {
+			g.Expect(r.all()).NotTo(ContainSubstring(d), "output shows a Secret digest: %s", r)
+		}
+	}
 }

@@ -21,8 +21,9 @@ import (
 // leaseName is the controller's leader-election Lease (controller.NewManager).
 const leaseName = "dr-syncer.dr-syncer.io"
 
-// TestLeaderElection runs controller processes with --leader-elect against prod and a mapping
-// that syncs every 2s. Exactly one process leads and syncs; the others' sync counters stay absent.
+// TestLeaderElection runs controller processes with --leader-elect against prod and a Continuous
+// mapping, whose full resync runs on every new leader as it takes over. Exactly one process leads
+// and syncs; the others' sync counters stay absent.
 // Both ways a leader can go are covered:
 //   - SIGTERM (a rollout, a node drain): the leader stops its controllers and releases the Lease
 //     on the way out (LeaderElectionReleaseOnCancel), so the standby takes over within a retry
@@ -36,7 +37,7 @@ func TestLeaderElection(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	prod := prodClient(t)
-	const ns, appNS, name = "e2e-leader", "leader-app", "every2s"
+	const ns, appNS, name = "e2e-leader", "leader-app", "continuous"
 	setUpControllerNamespace(t, g, ns)
 	g.Expect(prod.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: appNS}})).To(Succeed())
 	g.Expect(prod.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: appNS, Name: "settings"}, Data: map[string]string{"k": "v"}})).To(Succeed())
@@ -57,12 +58,12 @@ func TestLeaderElection(t *testing.T) {
 	g.Expect(prod.Create(ctx, &drv1.NamespaceMapping{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 		Spec: drv1.NamespaceMappingSpec{DestinationCluster: "dr", SourceNamespace: appNS,
-			ReplicationMode: drv1.ModeScheduled, Schedule: "@every 2s"},
+			ReplicationMode: drv1.ModeContinuous},
 	})).To(Succeed())
 	monCtx, stopMonitor := context.WithCancel(ctx)
 	defer stopMonitor()
 	go mon.run(monCtx)
-	mon.waitSyncs(t, first, 2)
+	mon.waitSyncs(t, first, 1)
 
 	// SIGTERM: the Lease is released, the standby takes over within a few seconds.
 	second := mon.other(first)

@@ -90,6 +90,10 @@ func TestAdmissionRejects(t *testing.T) {
 		{"namespace mapped onto itself explicitly", "NamespaceMapping", []func(map[string]any){set("sourceCluster", "dr"), set("destinationNamespace", "shop")}, "a namespace cannot be mapped onto itself in the same cluster"},
 		{"schedule with Continuous", "NamespaceMapping", []func(map[string]any){set("replicationMode", "Continuous"), set("schedule", "*/5 * * * *")}, "schedule is only used with replicationMode Scheduled"},
 		{"3-field schedule", "NamespaceMapping", []func(map[string]any){set("schedule", "*/5 * *")}, "schedule must have 5 fields"},
+		{"negative @every", "NamespaceMapping", []func(map[string]any){set("schedule", "@every -5m")}, "schedule @every takes one duration of at least 1m"},
+		{"@every 30s", "NamespaceMapping", []func(map[string]any){set("schedule", "@every 30s")}, "schedule @every takes one duration of at least 1m"},
+		{"@every without a duration", "NamespaceMapping", []func(map[string]any){set("schedule", "@every")}, "schedule @every takes one duration of at least 1m"},
+		{"@every not a duration", "NamespaceMapping", []func(map[string]any){set("schedule", "@every 5 minutes")}, "schedule @every takes one duration of at least 1m"},
 		{"bad timeZone", "NamespaceMapping", []func(map[string]any){set("timeZone", "Europe/Berlin; rm -rf")}, "timeZone must be an IANA time zone name"},
 		{"resourceTypes item with spaces", "NamespaceMapping", []func(map[string]any){set("resourceTypes", []any{"config maps"})}, "spec.resourceTypes[0]: Invalid value: \"config maps\""},
 		{"empty resourceTypes", "NamespaceMapping", []func(map[string]any){set("resourceTypes", []any{})}, "spec.resourceTypes: Invalid value: 0: spec.resourceTypes in body should have at least 1 items"},
@@ -169,6 +173,12 @@ func TestAdmissionDefaults(t *testing.T) {
 	set("timeZone", "America/Argentina/Buenos_Aires")(edges)
 	set("prune.maxDeletePercent", int64(0))(edges)
 	g.Expect(k8s.Create(ctx, object("NamespaceMapping", edges))).To(Succeed())
+	// The most frequent schedules admitted: once a minute.
+	for _, schedule := range []string{"@every 1m", "@every 60s", "@every 1h30m", "* * * * *", "@hourly"} {
+		s := validMapping()
+		set("schedule", schedule)(s)
+		g.Expect(k8s.Create(ctx, object("NamespaceMapping", s))).To(Succeed(), "schedule %q", schedule)
+	}
 	rcEdges := validRemoteCluster()
 	set("qps", int64(1))(rcEdges)
 	set("burst", int64(20000))(rcEdges)

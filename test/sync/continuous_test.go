@@ -10,6 +10,8 @@ import (
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
@@ -151,4 +153,60 @@ func TestContinuousLifecycle(t *testing.T) {
 	g.Eventually(configMapData(dr.Client, other, "after-cycles")).WithTimeout(5 * time.Second).Should(Equal("value-after-cycles"))
 	g.Eventually(settle).WithTimeout(20*time.Second).WithPolling(500*time.Millisecond).Should(BeNumerically("<=", before+10),
 		"goroutines before the cycles: %d", before)
+}
+
+// TestContinuousFailedResyncStaysFailed: a full resync that fails for one type (one the
+// destination does not serve) keeps Ready=False and its failure in status while the watcher
+// replicates unrelated changes; lastSuccessfulSyncTime and the recovery-point metric stay at the
+// last successful sync until a full resync succeeds again.
+func TestContinuousFailedResyncStaysFailed(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	installCRD(t, g, prod, namespacedCRD("Doohickey", "doohickeys"))
+	gvk := schema.GroupVersionKind{Group: "example.com", Version: "v1", Kind: "Doohickey"}
+	ns := newNamespace(t, g, "resync-fail")
+	create(g, prod, configMap(ns, "cm"))
+	create(g, prod, mapping("resync-fail", ns, ns, continuousMapping))
+	t.Cleanup(func() { deleteMapping(NewWithT(t), "resync-fail") })
+	m := waitMapping(g, "resync-fail", func(m *drv1.NamespaceMapping) bool {
+		return m.Status.Phase == drv1.PhaseSynced && m.Status.LastSuccessfulSyncTime != nil
+	})
+	good := m.Status.LastSuccessfulSyncTime.Time
+	rpo := func(g Gomega) float64 {
+		return mappingMetric(g, "drsyncer_namespacemapping_last_success_timestamp_seconds", "resync-fail")
+	}
+	g.Expect(rpo(g)).To(Equal(float64(good.Unix())))
+
+	// A full resync fails for the Doohickeys.
+	create(g, prod, widget(gvk, ns, "d1"))
+	m = triggerSync(t, g, "resync-fail")
+	g.Expect(failure(m, "Doohickey", "")).NotTo(BeNil(), failedNames(m))
+	g.Expect(failure(m, "Doohickey", "").Reason).To(Equal("TypeNotServed"))
+	g.Expect(condition(m, drv1.ConditionReady).Status).To(Equal(metav1.ConditionFalse))
+
+	// The watcher replicates an unrelated change and reports it; over several status refreshes
+	// (every 2s) the failure stays.
+	changed := time.Now().Truncate(time.Second)
+	create(g, prod, configMap(ns, "later"))
+	g.Eventually(configMapData(dr.Client, ns, "later")).WithTimeout(timeout).Should(Equal("value-later"))
+	waitMapping(g, "resync-fail", func(m *drv1.NamespaceMapping) bool {
+		return m.Status.LastEventTime != nil && !m.Status.LastEventTime.Time.Before(changed)
+	})
+	g.Consistently(func(g Gomega) {
+		m := getMapping(g, "resync-fail")
+		g.Expect(condition(m, drv1.ConditionReady).Status).To(Equal(metav1.ConditionFalse))
+		g.Expect(condition(m, drv1.ConditionReady).Reason).To(Equal(drv1.ReasonPartiallySucceeded))
+		g.Expect(m.Status.Phase).To(Equal(drv1.PhaseFailed))
+		g.Expect(failure(m, "Doohickey", "")).NotTo(BeNil(), failedNames(m))
+		g.Expect(m.Status.LastSuccessfulSyncTime.Time).To(BeTemporally("==", good))
+		g.Expect(rpo(g)).To(Equal(float64(good.Unix())))
+	}).WithTimeout(6 * time.Second).WithPolling(250 * time.Millisecond).Should(Succeed())
+
+	// A full resync that succeeds makes the mapping Ready and moves the recovery point.
+	g.Expect(prod.Client.Delete(ctx, widget(gvk, ns, "d1"))).To(Succeed())
+	m = triggerSync(t, g, "resync-fail")
+	g.Expect(condition(m, drv1.ConditionReady).Status).To(Equal(metav1.ConditionTrue), failedNames(m))
+	g.Expect(m.Status.FailedResources).To(BeEmpty())
+	g.Expect(m.Status.LastSuccessfulSyncTime.Time).To(BeTemporally(">", good))
+	g.Expect(rpo(g)).To(Equal(float64(m.Status.LastSuccessfulSyncTime.Unix())))
 }

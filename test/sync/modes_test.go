@@ -82,14 +82,15 @@ func TestStatusWritesDoNotRetrigger(t *testing.T) {
 	}).WithTimeout(quiet).WithPolling(200 * time.Millisecond).Should(Succeed())
 }
 
-// TestScheduledMode: a Scheduled mapping syncs on its schedule without any request.
+// TestScheduledMode: a Scheduled mapping syncs on its schedule without any request. The most
+// frequent schedule allowed is once a minute, so this test takes up to a minute.
 func TestScheduledMode(t *testing.T) {
 	g := NewWithT(t)
 	ns := newNamespace(t, g, "scheduled")
 	create(g, prod, configMap(ns, "a"))
 	create(g, prod, mapping("scheduled", ns, ns, func(m *drv1.NamespaceMapping) {
 		m.Spec.ReplicationMode = drv1.ModeScheduled
-		m.Spec.Schedule = "@every 2s"
+		m.Spec.Schedule = "* * * * *"
 		m.Spec.ResourceTypes = []string{"configmaps"}
 	}))
 	t.Cleanup(func() { deleteMapping(NewWithT(t), "scheduled") })
@@ -101,7 +102,7 @@ func TestScheduledMode(t *testing.T) {
 	get(g, dr, gvkConfigMap, ns, "a")
 
 	create(g, prod, configMap(ns, "later"))
-	g.Eventually(func() bool { return !absent(dr, gvkConfigMap, ns, "later") }).WithTimeout(15 * time.Second).WithPolling(interval).Should(BeTrue())
+	g.Eventually(func() bool { return !absent(dr, gvkConfigMap, ns, "later") }).WithTimeout(75 * time.Second).WithPolling(interval).Should(BeTrue())
 	later := waitMapping(g, "scheduled", func(m *drv1.NamespaceMapping) bool {
 		return m.Status.LastSyncTime.After(first.Status.LastSyncTime.Time) && m.Status.Phase == drv1.PhaseSynced
 	})

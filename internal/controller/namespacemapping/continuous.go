@@ -3,6 +3,7 @@ package namespacemapping
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -48,10 +49,22 @@ func (r *Reconciler) reportWatcher(m *drv1.NamespaceMapping, s continuous.Snapsh
 		metrics.PruneBlocked(key, true)
 	}
 	ready := meta.FindStatusCondition(m.Status.Conditions, drv1.ConditionReady)
+	v, resyncFailed := r.resyncFailed.Load(m.UID)
 	switch {
 	case s.WatchError != nil:
 		markNotReady(m, drv1.PhaseFailed, drv1.ReasonClusterNotReady, fmt.Sprintf(
 			"watching the source namespace failed: %v; replication resumes, with a full resync, when the source is reachable again", s.WatchError))
+		metrics.MappingReady(key, false)
+	case resyncFailed:
+		// Replicating single objects does not repair what the full resync could not do.
+		f := v.(failedResync)
+		msg := f.message
+		if len(s.Failures) > 0 {
+			msg += fmt.Sprintf("; since then %d more objects failed to replicate", len(s.Failures))
+		}
+		m.Status.FailedResources = mergeFailures(failedResources(s.Failures), f.failed)
+		m.Status.Phase = drv1.PhaseFailed
+		setCondition(m, drv1.ConditionReady, metav1.ConditionFalse, drv1.ReasonPartiallySucceeded, msg)
 		metrics.MappingReady(key, false)
 	case len(s.Failures) > 0:
 		m.Status.FailedResources = failedResources(s.Failures)
@@ -66,12 +79,49 @@ func (r *Reconciler) reportWatcher(m *drv1.NamespaceMapping, s continuous.Snapsh
 		setCondition(m, drv1.ConditionReady, metav1.ConditionTrue, drv1.ReasonSucceeded, "replicating continuously")
 		metrics.MappingReady(key, true)
 	}
-	if s.WatchError == nil && len(s.Failures) == 0 && !s.LastEvent.IsZero() && m.Status.LastSuccessfulSyncTime != nil &&
+	// The recovery point moves with replicated changes only while nothing is known to be missing.
+	if s.WatchError == nil && len(s.Failures) == 0 && !resyncFailed && !s.LastEvent.IsZero() && m.Status.LastSuccessfulSyncTime != nil &&
 		m.Status.LastSuccessfulSyncTime.Time.Before(s.LastEvent) {
 		t := metav1.NewTime(s.LastEvent)
 		m.Status.LastSuccessfulSyncTime = &t
 		metrics.LastSuccess(key, s.LastEvent)
 	}
+}
+
+// failedResync is a full resync that had failures, as recorded in status when it ended.
+type failedResync struct {
+	message string
+	failed  []drv1.FailedResource
+}
+
+// rememberResync records the outcome of a Continuous mapping's full resync, after recordResult.
+func (r *Reconciler) rememberResync(m *drv1.NamespaceMapping, res *engine.Result) {
+	if res.Stats.Failed == 0 {
+		r.resyncFailed.Delete(m.UID)
+		return
+	}
+	msg := ""
+	if c := meta.FindStatusCondition(m.Status.Conditions, drv1.ConditionReady); c != nil {
+		msg = c.Message
+	}
+	r.resyncFailed.Store(m.UID, failedResync{message: msg, failed: slices.Clone(m.Status.FailedResources)})
+}
+
+// mergeFailures lists the newer failures first, then the older ones about other objects, at most
+// MaxFailedResources.
+func mergeFailures(newer, older []drv1.FailedResource) []drv1.FailedResource {
+	out := slices.Clone(newer)
+	for _, o := range older {
+		if len(out) >= drv1.MaxFailedResources {
+			break
+		}
+		if !slices.ContainsFunc(newer, func(n drv1.FailedResource) bool {
+			return n.Group == o.Group && n.Kind == o.Kind && n.Name == o.Name
+		}) {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 func failedResources(actions []engine.Action) []drv1.FailedResource {

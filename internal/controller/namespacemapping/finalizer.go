@@ -95,6 +95,7 @@ func (r *Reconciler) forget(key string, uid types.UID) {
 	metrics.ForgetMapping(key)
 	r.applied.Delete(uid)
 	r.guards.Delete(uid)
+	r.resyncFailed.Delete(uid)
 }
 
 func equalStatus(a, b *drv1.NamespaceMapping) bool {

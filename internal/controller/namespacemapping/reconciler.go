@@ -51,6 +51,9 @@ type Reconciler struct {
 
 	applied sync.Map // types.UID -> *engine.AppliedCache, one per mapping
 	guards  sync.Map // types.UID -> *engine.DeleteGuard, one per mapping
+	// resyncFailed holds, per Continuous mapping, the last full resync if it had failures: the
+	// watcher's reports show them until a full resync succeeds.
+	resyncFailed sync.Map // types.UID -> failedResync
 }
 
 func (r *Reconciler) now() time.Time {
@@ -192,11 +195,15 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		r.idle(m, tm)
 		return requeueAt(tm.next, now), nil
 	}
-	// Two steps, one status patch each: first say that a sync is running, then run it.
+	// Say that a sync is running before running it, in this reconcile: a requeue here would
+	// reset the rate limiter's backoff and retry a failing sync in a hot loop.
 	if m.Status.Phase != drv1.PhaseSyncing {
 		m.Status.Phase = drv1.PhaseSyncing
 		setCondition(m, drv1.ConditionReconciling, metav1.ConditionTrue, drv1.ReasonProgressing, "sync in progress")
-		return ctrl.Result{RequeueAfter: time.Millisecond}, nil
+		if err := r.Status().Patch(ctx, m, client.MergeFrom(base)); err != nil {
+			return ctrl.Result{}, client.IgnoreNotFound(err)
+		}
+		base = m.DeepCopy()
 	}
 
 	ereq.AllowPrune = approved
@@ -214,10 +221,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	if err != nil {
 		return r.syncFailed(ctx, m, err, finished, tm)
 	}
+	recordResult(m, result, finished)
 	if watcher != nil {
 		watcher.FullSyncDone(finished.Time)
+		r.rememberResync(m, result)
 	}
-	recordResult(m, result, finished)
 	r.report(m, result, finished)
 	m.Status.NextSyncTime = nextTime(tm)
 	return requeueAt(tm.next, r.now()), nil
@@ -255,6 +263,13 @@ func failedAsAWhole(m *drv1.NamespaceMapping) bool {
 		(c.Reason == drv1.ReasonSyncFailed || c.Reason == drv1.ReasonSourceNamespaceNotFound)
 }
 
+// sameFailure tells whether Ready already reports this failure for the current generation.
+func sameFailure(m *drv1.NamespaceMapping, reason, msg string) bool {
+	c := meta.FindStatusCondition(m.Status.Conditions, drv1.ConditionReady)
+	return c != nil && c.Status == metav1.ConditionFalse && c.ObservedGeneration == m.Generation &&
+		c.Reason == reason && c.Message == truncate(msg, maxConditionMessage)
+}
+
 // syncFailed records a sync that could not run as a whole.
 func (r *Reconciler) syncFailed(ctx context.Context, m *drv1.NamespaceMapping, err error, now metav1.Time, tm timing) (ctrl.Result, error) {
 	reason := drv1.ReasonSyncFailed
@@ -265,8 +280,12 @@ func (r *Reconciler) syncFailed(ctx context.Context, m *drv1.NamespaceMapping, e
 		reason = drv1.ReasonDestinationLive
 	}
 	m.Status.LastSyncTime = &now
+	// A failure that repeats is reported once: its retries back off and Ready keeps saying it.
+	repeated := sameFailure(m, reason, err.Error())
 	markNotReady(m, drv1.PhaseFailed, reason, err.Error())
-	r.Recorder.Eventf(m, nil, corev1.EventTypeWarning, reason, "Sync", "sync failed: %v", err)
+	if !repeated {
+		r.Recorder.Eventf(m, nil, corev1.EventTypeWarning, reason, "Sync", "sync failed: %v", err)
+	}
 	key := client.ObjectKeyFromObject(m).String()
 	metrics.SyncRun(key, string(m.Spec.Mode()), "error", 0)
 	metrics.MappingReady(key, false)

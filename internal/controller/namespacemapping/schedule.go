@@ -9,6 +9,9 @@ import (
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 )
 
+// minScheduleInterval is the shortest interval between scheduled syncs.
+const minScheduleInterval = time.Minute
+
 var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
 // timing says when a mapping syncs next.
@@ -34,6 +37,13 @@ func parseSchedule(spec *drv1.NamespaceMappingSpec) (cron.Schedule, *time.Locati
 	s, err := cronParser.Parse(spec.CronSchedule())
 	if err != nil {
 		return nil, nil, fmt.Errorf("spec.schedule %q: %v", spec.CronSchedule(), err)
+	}
+	// Cron fields fire at most once a minute; @every can ask for more (cron rounds a negative or
+	// sub-second interval up to one second). The CRD refuses such a value; this covers objects
+	// stored before it did.
+	if every, ok := s.(cron.ConstantDelaySchedule); ok && every.Delay < minScheduleInterval {
+		return nil, nil, fmt.Errorf("spec.schedule %q fires more often than once a minute: use an @every duration of at least %s, or replicationMode Continuous",
+			spec.CronSchedule(), minScheduleInterval)
 	}
 	return s, loc, nil
 }

@@ -26,6 +26,8 @@ func TestComputeTiming(t *testing.T) {
 		{"scheduled due", drv1.NamespaceMappingSpec{}, at(10, 4), true, *at(10, 10), 5 * time.Minute},
 		{"scheduled missed long ago runs once", drv1.NamespaceMappingSpec{Schedule: "@hourly"}, at(1, 0), true, *at(11, 0), time.Hour},
 		{"every", drv1.NamespaceMappingSpec{Schedule: "@every 2m"}, at(10, 5), true, now.Add(2 * time.Minute), 2 * time.Minute},
+		{"every minute", drv1.NamespaceMappingSpec{Schedule: "@every 1m"}, at(10, 5), true, now.Add(time.Minute), time.Minute},
+		{"cron every minute", drv1.NamespaceMappingSpec{Schedule: "* * * * *"}, at(10, 5), true, *at(10, 8), time.Minute},
 		{"manual", drv1.NamespaceMappingSpec{ReplicationMode: drv1.ModeManual}, nil, false, time.Time{}, 0},
 		{"continuous resync due", drv1.NamespaceMappingSpec{ReplicationMode: drv1.ModeContinuous, Continuous: drv1.ContinuousConfig{ResyncInterval: &metav1.Duration{Duration: time.Minute}}}, at(10, 6), true, now.Add(time.Minute), time.Minute},
 		{"continuous resync not due", drv1.NamespaceMappingSpec{ReplicationMode: drv1.ModeContinuous, Continuous: drv1.ContinuousConfig{ResyncInterval: &metav1.Duration{Duration: time.Hour}}}, at(10, 6), false, at(10, 6).Add(time.Hour), time.Hour},
@@ -63,6 +65,9 @@ func TestComputeTimingInvalid(t *testing.T) {
 	}{
 		{drv1.NamespaceMappingSpec{Schedule: "61 * * * *"}, "spec.schedule"},
 		{drv1.NamespaceMappingSpec{Schedule: "@sometimes"}, "spec.schedule"},
+		{drv1.NamespaceMappingSpec{Schedule: "@every -5m"}, "more often than once a minute"},
+		{drv1.NamespaceMappingSpec{Schedule: "@every 30s"}, "more often than once a minute"},
+		{drv1.NamespaceMappingSpec{Schedule: "@every 59.9s"}, "more often than once a minute"},
 		{drv1.NamespaceMappingSpec{TimeZone: "Mars/Olympus"}, "spec.timeZone"},
 	} {
 		_, err := computeTiming(&c.spec, nil, time.Now())

@@ -3,11 +3,15 @@ package namespacemapping
 import (
 	"context"
 	"maps"
+	"time"
 
+	"golang.org/x/time/rate"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -16,6 +20,23 @@ import (
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 )
+
+// Retries of a failed reconcile (a sync that could not run as a whole, or any other error)
+// back off per mapping from retryBase, doubling up to retryMax: 7 attempts in the first minute.
+// controller-runtime's default starts at 5ms, which retries a missing namespace 14 times a minute.
+const (
+	retryBase = 500 * time.Millisecond
+	retryMax  = 5 * time.Minute
+)
+
+// retryLimiter is the backoff above, and an overall 10 retries per second (burst 100) as in
+// controller-runtime's default.
+func retryLimiter() workqueue.TypedRateLimiter[reconcile.Request] {
+	return workqueue.NewTypedMaxOfRateLimiter(
+		workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](retryBase, retryMax),
+		&workqueue.TypedBucketRateLimiter[reconcile.Request]{Limiter: rate.NewLimiter(rate.Limit(10), 100)},
+	)
+}
 
 // indexClusters indexes mappings by every RemoteCluster they name.
 const indexClusters = "spec.clusters"
@@ -44,6 +65,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&drv1.RemoteCluster{}, handler.EnqueueRequestsFromMapFunc(r.mappingsForCluster),
 			builder.WithPredicates(readyChanged{})).
 		WatchesRawSource(source.Channel(r.Continuous.Events(), &handler.EnqueueRequestForObject{})).
+		WithOptions(controller.Options{RateLimiter: retryLimiter()}).
 		Complete(r)
 }
 

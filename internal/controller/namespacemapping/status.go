@@ -11,9 +11,12 @@ import (
 	"github.com/dr-syncer/dr-syncer/internal/engine"
 )
 
+// maxConditionMessage bounds a condition's message (the API's limit is 32768).
+const maxConditionMessage = 32768
+
 func setCondition(m *drv1.NamespaceMapping, typ string, status metav1.ConditionStatus, reason, msg string) {
 	meta.SetStatusCondition(&m.Status.Conditions, metav1.Condition{
-		Type: typ, Status: status, Reason: reason, Message: truncate(msg, 32768), ObservedGeneration: m.Generation,
+		Type: typ, Status: status, Reason: reason, Message: truncate(msg, maxConditionMessage), ObservedGeneration: m.Generation,
 	})
 }
 

@@ -34,9 +34,6 @@ import (
 const (
 	// probeTimeout bounds the reachability check of a cluster a command cannot do without.
 	probeTimeout = 10 * time.Second
-	// cliQPS and cliBurst are the client-side rate limits of the command line toward each cluster,
-	// the same as the RemoteCluster defaults.
-	cliQPS, cliBurst = clustercache.DefaultQPS, clustercache.DefaultBurst
 	// cliMappingNamespace names the flag form's mappings: their ID is cli.<source namespace>.
 	cliMappingNamespace = "cli"
 	// defaultControllerNamespace is where status and trigger look unless told otherwise.
@@ -345,7 +342,7 @@ func remoteHandle(ctx context.Context, c client.Client, namespace, name, field s
 	if err != nil {
 		return nil, fmt.Errorf("kubeconfig in Secret %s/%s of RemoteCluster %s: %w", namespace, ref.Name, name, err)
 	}
-	cfg.QPS, cfg.Burst = float32(rc.Spec.QPS), int(rc.Spec.Burst)
+	clustercache.SetRateLimit(cfg, rc.Spec.QPS, rc.Spec.Burst)
 	return newHandle(name, cfg)
 }
 
@@ -408,16 +405,13 @@ func controllerHandle(ctx context.Context, path, kubeContext, hint string) (*clu
 	return h, nil
 }
 
-// newHandle builds the clients of a cluster for the command line: the RemoteCluster rate limits
-// (unless cfg sets its own), the controller's request timeout, and API server warnings printed
-// to standard error as kubectl prints them.
+// newHandle builds the clients of a cluster for the command line: no client-side rate limit
+// unless cfg sets one (a RemoteCluster's qps), the controller's request timeout, and API server
+// warnings printed to standard error as kubectl prints them.
 func newHandle(name string, cfg *rest.Config) (*cluster.Handle, error) {
 	cfg = rest.CopyConfig(cfg)
-	if cfg.QPS <= 0 {
-		cfg.QPS = cliQPS
-	}
-	if cfg.Burst <= 0 {
-		cfg.Burst = cliBurst
+	if cfg.QPS == 0 && cfg.RateLimiter == nil {
+		cfg.QPS = -1 // no client-side limit unless the kubeconfig or RemoteCluster sets one
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = clustercache.RequestTimeout

@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
@@ -52,9 +53,12 @@ func Cutover(ctx context.Context, s *Scope, o Options) (*Report, error) {
 		return st.rep, err
 	}
 
+	// Every source workload, whatever the selector says now: each one with a DR copy is parked,
+	// or its copy must not be activated (a selector changed since the copy was made would
+	// otherwise leave it running on both sides).
 	var srcWorkloads []workload
 	if srcErr == nil {
-		if srcWorkloads, err = listWorkloads(ctx, s.Source, s.SourceNamespace, s.sourceSelector()); err != nil {
+		if srcWorkloads, err = listWorkloads(ctx, s.Source, s.SourceNamespace, labels.Everything()); err != nil {
 			srcErr = err
 		}
 	}

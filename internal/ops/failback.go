@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 	"github.com/dr-syncer/dr-syncer/internal/engine"
@@ -74,7 +75,8 @@ func Failback(ctx context.Context, s *Scope, o Options) (*Report, error) {
 	}
 
 	st.step("restore the source workloads in %s/%s", s.Source.Name, s.SourceNamespace)
-	srcWorkloads, err := listWorkloads(ctx, s.Source, s.SourceNamespace, s.sourceSelector())
+	// Every workload the cutover parked, whatever the selector says now.
+	srcWorkloads, err := listWorkloads(ctx, s.Source, s.SourceNamespace, labels.Everything())
 	if err != nil {
 		return st.rep, err
 	}

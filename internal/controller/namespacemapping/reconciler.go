@@ -37,7 +37,11 @@ const firstProbeRetry = time.Second
 // Reconciler reconciles NamespaceMappings.
 type Reconciler struct {
 	client.Client
-	Clusters *clustercache.Cache
+	// APIReader reads the mapping itself, uncached: the informer cache may not have seen the
+	// status this reconciler wrote a moment ago, and acting on that stale copy would overwrite it
+	// (a Continuous mapping's finished sync reported as never run). nil: the cached client.
+	APIReader client.Reader
+	Clusters  *clustercache.Cache
 	// Local is the cluster the controller runs in (an empty spec.sourceCluster).
 	Local    *cluster.Handle
 	Recorder events.EventRecorder
@@ -71,7 +75,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	}
 	log := ctrl.LoggerFrom(ctx)
 	m := &drv1.NamespaceMapping{}
-	if err := r.Get(ctx, req.NamespacedName, m); err != nil {
+	reader := client.Reader(r.Client)
+	if r.APIReader != nil {
+		reader = r.APIReader
+	}
+	if err := reader.Get(ctx, req.NamespacedName, m); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.Continuous.Stop(req.NamespacedName)
 			metrics.ForgetMapping(req.String())

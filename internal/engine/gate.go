@@ -171,6 +171,15 @@ func (r *run) deleteObject(ctx context.Context, t Type, obj *unstructured.Unstru
 
 // applyNamespace writes the DR namespace's metadata; force only when the mapping owns it.
 func (r *run) applyNamespace(ctx context.Context, desired *unstructured.Unstructured, force bool) error {
+	return r.applyClusterScoped(ctx, namespaceGVR, desired, force)
+}
+
+// applyCRD writes a CRD that dr-syncer owns in the destination (syncCRDs).
+func (r *run) applyCRD(ctx context.Context, desired *unstructured.Unstructured) error {
+	return r.applyClusterScoped(ctx, crdGVR, desired, true)
+}
+
+func (r *run) applyClusterScoped(ctx context.Context, gvr schema.GroupVersionResource, desired *unstructured.Unstructured, force bool) error {
 	if err := checkOpen(r.req.Dest); err != nil {
 		return err
 	}
@@ -178,20 +187,7 @@ func (r *run) applyNamespace(ctx context.Context, desired *unstructured.Unstruct
 	if r.req.DryRun {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
-	_, err := r.req.Dest.Dynamic.Resource(namespaceGVR).Apply(ctx, desired.GetName(), desired, opts)
-	return err
-}
-
-// applyCRD writes a CRD that dr-syncer owns in the destination (syncCRDs).
-func (r *run) applyCRD(ctx context.Context, desired *unstructured.Unstructured) error {
-	if err := checkOpen(r.req.Dest); err != nil {
-		return err
-	}
-	opts := metav1.ApplyOptions{FieldManager: drv1.FieldManager, Force: true}
-	if r.req.DryRun {
-		opts.DryRun = []string{metav1.DryRunAll}
-	}
-	_, err := r.req.Dest.Dynamic.Resource(crdGVR).Apply(ctx, desired.GetName(), desired, opts)
+	_, err := r.req.Dest.Dynamic.Resource(gvr).Apply(ctx, desired.GetName(), desired, opts)
 	return err
 }
 

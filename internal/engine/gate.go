@@ -11,9 +11,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"sync/atomic"
 
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -307,7 +309,34 @@ func (g *Gate) SetLiveSince(ctx context.Context, ns *corev1.Namespace, value str
 	return err
 }
 
-// --- mapping deletion ---
+// RecordEvent writes an Event about the DR namespace into it (events.k8s.io/v1), so the
+// cluster that serves production after a cutover keeps the record even when the controller's
+// cluster is gone.
+func (g *Gate) RecordEvent(ctx context.Context, eventType, reason, action, note string) error {
+	if err := checkOpen(g.Dest); err != nil {
+		return err
+	}
+	// Regarding names the namespace inside itself, so the Event lives (and is listed) there.
+	ev := NewEvent(g.DestNamespace, corev1.ObjectReference{APIVersion: "v1", Kind: "Namespace", Name: g.DestNamespace, Namespace: g.DestNamespace}, eventType, reason, action, note)
+	return g.Dest.Client.Create(ctx, ev)
+}
 
-// ErrDestinationLiveCleanup: a mapping's copies were left because its DR namespace is live.
-var ErrDestinationLiveCleanup = errors.New("destination namespace is live: copies left in place")
+// NewEvent builds an events.k8s.io/v1 Event of the command line (reporting controller
+// dr-syncer.io/cli) about regarding, in namespace. note is cut to the API's 1 KiB.
+func NewEvent(namespace string, regarding corev1.ObjectReference, eventType, reason, action, note string) *eventsv1.Event {
+	host, _ := os.Hostname()
+	if host == "" {
+		host = "unknown"
+	}
+	return &eventsv1.Event{
+		ObjectMeta:          metav1.ObjectMeta{GenerateName: "dr-syncer-", Namespace: namespace},
+		EventTime:           metav1.NowMicro(),
+		ReportingController: "dr-syncer.io/cli",
+		ReportingInstance:   truncate("dr-syncer-cli-"+host, 128),
+		Action:              action,
+		Reason:              reason,
+		Regarding:           regarding,
+		Note:                truncate(note, 1024),
+		Type:                eventType,
+	}
+}

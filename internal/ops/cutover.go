@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -29,7 +30,7 @@ import (
 // namespace than DR (engine.CheckIdentity). Every write goes through the engine's gate, every
 // step looks before it writes, so a second run changes nothing and a run after a crash or a
 // failed step finishes the job.
-func Cutover(ctx context.Context, s *Scope, o Options) (*Report, error) {
+func Cutover(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error) {
 	st := newSteps(o, 5)
 	var errs []error
 	ns, err := getNamespace(ctx, s.Dest, s.DestNamespace)
@@ -47,6 +48,18 @@ func Cutover(ctx context.Context, s *Scope, o Options) (*Report, error) {
 			srcErr = err
 		}
 	}
+	recordEvent(ctx, s, g, st, corev1.EventTypeNormal, "CutoverStarted", "Cutover", "cutover of "+s.Where()+" started")
+	defer func() {
+		if retErr != nil {
+			recordEvent(ctx, s, g, st, corev1.EventTypeWarning, "CutoverFailed", "Cutover", fmt.Sprintf("cutover of %s failed: %v; run it again once the cause is fixed", s.Where(), retErr))
+			return
+		}
+		note := "cutover of " + s.Where() + " completed: DR is live"
+		if len(st.rep.Warnings) > 0 {
+			note += fmt.Sprintf(", with %d warnings: %s", len(st.rep.Warnings), strings.Join(st.rep.Warnings, "; "))
+		}
+		recordEvent(ctx, s, g, st, corev1.EventTypeNormal, "CutoverCompleted", "Cutover", note)
+	}()
 
 	st.step("pause the NamespaceMappings that write into %s/%s", s.Dest.Name, s.DestNamespace)
 	if err := setPaused(ctx, s, st, true); err != nil {

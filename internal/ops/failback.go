@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 
@@ -26,7 +27,7 @@ import (
 // The source must answer and be another cluster or namespace than DR. Like Cutover, every
 // write goes through the engine's gate and every step looks before it writes: re-running a
 // failback that stopped finishes it.
-func Failback(ctx context.Context, s *Scope, o Options) (*Report, error) {
+func Failback(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error) {
 	st := newSteps(o, 5)
 	if err := Probe(ctx, s.Source, o.sourceTimeout()); err != nil {
 		return st.rep, fmt.Errorf("failback needs the source cluster: %w; wait until it answers (or raise --source-timeout)", err)
@@ -35,6 +36,13 @@ func Failback(ctx context.Context, s *Scope, o Options) (*Report, error) {
 	if err := engine.NewGate(ctx, g, true); err != nil {
 		return st.rep, fmt.Errorf("failback: %w", err)
 	}
+	defer func() {
+		if retErr != nil {
+			recordEvent(ctx, s, g, st, corev1.EventTypeWarning, "FailbackFailed", "Failback", fmt.Sprintf("failback of %s failed: %v; run it again once the cause is fixed", s.Where(), retErr))
+			return
+		}
+		recordEvent(ctx, s, g, st, corev1.EventTypeNormal, "FailbackCompleted", "Failback", "failback of "+s.Where()+" completed: DR is parked, the source runs")
+	}()
 	ns, err := getNamespace(ctx, s.Dest, s.DestNamespace)
 	if err != nil {
 		return st.rep, err

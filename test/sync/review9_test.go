@@ -130,9 +130,12 @@ func TestRecreateNeverTakesOverAnObjectThatAppeared(t *testing.T) {
 		}
 	}
 
-	waitMapping(g, "recreate-race", func(m *drv1.NamespaceMapping) bool {
+	m = waitMapping(g, "recreate-race", func(m *drv1.NamespaceMapping) bool {
 		return m.Status.LastHandledSyncRequest == request && m.Status.Phase != drv1.PhaseSyncing
 	})
+	f := failure(m, "ConfigMap", "cfg")
+	g.Expect(f).NotTo(BeNil(), failedNames(m))
+	g.Expect(f.Message).To(ContainSubstring("appeared after the delete"))
 	got := &corev1.ConfigMap{}
 	g.Expect(dr.Client.Get(ctx, client.ObjectKeyFromObject(theirs), got)).To(Succeed())
 	g.Expect(got.Labels).NotTo(HaveKey(drv1.LabelMapping), "dr-syncer took over an object it did not create")

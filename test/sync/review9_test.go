@@ -141,3 +141,45 @@ func TestRecreateNeverTakesOverAnObjectThatAppeared(t *testing.T) {
 	g.Expect(got.Labels).NotTo(HaveKey(drv1.LabelMapping), "dr-syncer took over an object it did not create")
 	g.Expect(got.Data).To(Equal(map[string]string{"key": "operator-value"}), "dr-syncer overwrote an object it did not create")
 }
+
+// TestContinuousGuardLiftsWhenTheSourceIsRestored: a burst of source deletions trips the
+// Continuous delete guard; the operator restores the source instead of releasing the prune.
+// After the next full sync nothing is held any more: PruneBlocked goes and stays away, and a
+// later single deletion is replicated like any other, not held for another resync interval.
+func TestContinuousGuardLiftsWhenTheSourceIsRestored(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t, g, "guard-restore")
+	for i := range 30 {
+		create(g, prod, configMap(ns, fmt.Sprintf("cm-%02d", i)))
+	}
+	create(g, prod, mapping("guard-restore", ns, ns, continuousMapping, func(m *drv1.NamespaceMapping) {
+		m.Spec.ResourceTypes = []string{"configmaps"}
+	}))
+	waitMapping(g, "guard-restore", func(m *drv1.NamespaceMapping) bool { return m.Status.Phase == drv1.PhaseSynced })
+	g.Eventually(func() bool { return absent(dr, gvkConfigMap, ns, "cm-29") }).WithTimeout(timeout).Should(BeFalse())
+
+	// An accident: two thirds of the source deleted; the guard holds the copies.
+	for i := range 20 {
+		g.Expect(prod.Client.Delete(ctx, configMap(ns, fmt.Sprintf("cm-%02d", i)))).To(Succeed())
+	}
+	waitMapping(g, "guard-restore", func(m *drv1.NamespaceMapping) bool {
+		return meta.IsStatusConditionTrue(m.Status.Conditions, drv1.ConditionPruneBlocked)
+	})
+	// Undone: the source is restored, and a full sync runs.
+	for i := range 20 {
+		create(g, prod, configMap(ns, fmt.Sprintf("cm-%02d", i)))
+	}
+	m := triggerSync(t, g, "guard-restore")
+	g.Expect(m.Status.LastSyncStats.Deleted).To(BeZero())
+
+	// A normal deletion afterwards is replicated, and nothing is reported as held.
+	g.Expect(prod.Client.Delete(ctx, configMap(ns, "cm-29"))).To(Succeed())
+	g.Eventually(func() bool { return absent(dr, gvkConfigMap, ns, "cm-29") }).WithTimeout(4*engine.DeleteSettle).WithPolling(interval).Should(BeTrue(),
+		"a single deletion after the source was restored is still held by the guard")
+	g.Consistently(func(g Gomega) bool {
+		m := &drv1.NamespaceMapping{}
+		g.Expect(prod.Client.Get(ctx, client.ObjectKey{Namespace: controllerNS, Name: "guard-restore"}, m)).To(Succeed())
+		return meta.IsStatusConditionTrue(m.Status.Conditions, drv1.ConditionPruneBlocked)
+	}).WithTimeout(3 * time.Second).WithPolling(interval).Should(BeFalse())
+}

@@ -164,6 +164,18 @@ func (g *DeleteGuard) admitOne(key string, managed, maxPercent int) Decision {
 	return Delete
 }
 
+// release lifts a standing block when a full sync found nothing to delete: the deletions it held
+// were undone in the source. The window keeps what was lost.
+func (g *DeleteGuard) release() {
+	if g == nil {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.blocked = nil
+	clear(g.pending)
+}
+
 // cancel drops a Continuous deletion candidate whose source came back or was selected again.
 func (g *DeleteGuard) cancel(key string) {
 	if g == nil {

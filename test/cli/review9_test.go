@@ -10,6 +10,7 @@ import (
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
@@ -42,4 +43,31 @@ func TestFlagFormPruneDripIsGuarded(t *testing.T) {
 		t.Logf("round %d: %s", round, r)
 	}
 	g.Expect(copies()).To(BeNumerically(">=", 10), "two runs of 10 deletions each took every copy; last run: %s", fmt.Sprint(r))
+}
+
+// TestFlagFormIdentityIncludesTheSourceCluster: the flag form's mapping ID is cli.<source
+// namespace>, the same for namespace "shop" of every cluster. Two source clusters with a
+// namespace of one name, synced into one DR namespace, are two mappings: `sync --prune` from
+// one must not prune the other's copies as its own.
+func TestFlagFormIdentityIncludesTheSourceCluster(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(g, prod, "twin")
+	g.Expect(dr.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())
+	shared := fmt.Sprintf("merged-%d", nsCounter.Add(1))
+	create(g, prod, configMaps(ns, 5)...)
+	r := drSyncer(t, append([]string{"sync", "--prune"}, append(flagForm(ns), "--dest-namespace", shared)...)...)
+	g.Expect(r.code).To(Equal(0), "%s", r)
+
+	// The same namespace name in another cluster (here the DR cluster itself), into the same
+	// DR namespace: it has none of prod's objects.
+	other := []string{"sync", "--prune", "--source-kubeconfig", kubeconfigs["both"], "--source-context", "dr",
+		"--dest-kubeconfig", kubeconfigs["both"], "--dest-context", "dr", "--source-namespace", ns, "--dest-namespace", shared}
+	r = drSyncer(t, other...)
+	t.Logf("%s", r)
+	for i := range 5 {
+		cm := &corev1.ConfigMap{}
+		g.Expect(dr.Client.Get(ctx, client.ObjectKey{Namespace: shared, Name: fmt.Sprintf("cm-%d", i)}, cm)).To(Succeed(),
+			"prod's copy cm-%d was pruned by the flag form of another cluster's namespace %s", i, ns)
+	}
 }

@@ -9,8 +9,10 @@ import (
 	"testing"
 
 	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
@@ -70,4 +72,39 @@ func TestFlagFormIdentityIncludesTheSourceCluster(t *testing.T) {
 		g.Expect(dr.Client.Get(ctx, client.ObjectKey{Namespace: shared, Name: fmt.Sprintf("cm-%d", i)}, cm)).To(Succeed(),
 			"prod's copy cm-%d was pruned by the flag form of another cluster's namespace %s", i, ns)
 	}
+}
+
+// deploymentIn returns a running Deployment named name in ns.
+func deploymentIn(ns, name string, replicas int32) *appsv1.Deployment {
+	return &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, Spec: appsv1.DeploymentSpec{
+		Replicas: ptr.To(replicas), Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "x"}}, Template: podSpec()}}
+}
+
+// TestCutoverNeverActivatesAWorkloadWhoseSourceItDidNotPark: mappings A (nsA→shared) and B
+// (nsB→shared) feed one DR namespace. `cutover --mapping A` parks only nsA's workloads, so it
+// must not activate B's copies: their source in nsB keeps running, and B's workload would run
+// on both sides ("Cutover does not activate a DR workload whose source it could not park").
+func TestCutoverNeverActivatesAWorkloadWhoseSourceItDidNotPark(t *testing.T) {
+	g := NewWithT(t)
+	a := newNamespace(g, prod, "cut-a")
+	b := newNamespace(g, prod, "cut-b")
+	shared := fmt.Sprintf("cut-shared-%d", nsCounter.Add(1))
+	create(g, prod, deploymentIn(a, "api", 2), deploymentIn(b, "web", 3))
+	for _, ns := range []string{a, b} {
+		create(g, prod, &drv1.NamespaceMapping{
+			ObjectMeta: metav1.ObjectMeta{Name: ns, Namespace: controllerNS},
+			Spec:       drv1.NamespaceMappingSpec{DestinationCluster: drClusterRef, SourceNamespace: ns, DestinationNamespace: shared, ReplicationMode: drv1.ModeManual},
+		})
+		r := drSyncer(t, "sync", "--mapping", controllerNS+"/"+ns, "--kubeconfig", kubeconfigs["prod"])
+		g.Expect(r.code).To(Equal(0), "%s", r)
+	}
+	g.Expect(nestedInt(g, get(g, dr, gvkDeployment, shared, "web"), "spec", "replicas")).To(BeEquivalentTo(0))
+
+	r := drSyncer(t, "cutover", "--mapping", controllerNS+"/"+a, "--kubeconfig", kubeconfigs["prod"])
+	t.Logf("%s", r)
+	g.Expect(nestedInt(g, get(g, dr, gvkDeployment, shared, "api"), "spec", "replicas")).To(BeEquivalentTo(2), "A's workload comes live in DR")
+	g.Expect(nestedInt(g, get(g, prod, gvkDeployment, a, "api"), "spec", "replicas")).To(BeEquivalentTo(0), "A's source is parked")
+	srcWeb := nestedInt(g, get(g, prod, gvkDeployment, b, "web"), "spec", "replicas")
+	drWeb := nestedInt(g, get(g, dr, gvkDeployment, shared, "web"), "spec", "replicas")
+	g.Expect(srcWeb > 0 && drWeb > 0).To(BeFalse(), "B's web runs on both sides: %d replicas in prod/%s, %d in dr/%s", srcWeb, b, drWeb, shared)
 }

@@ -108,3 +108,35 @@ func TestCutoverNeverActivatesAWorkloadWhoseSourceItDidNotPark(t *testing.T) {
 	drWeb := nestedInt(g, get(g, dr, gvkDeployment, shared, "web"), "spec", "replicas")
 	g.Expect(srcWeb > 0 && drWeb > 0).To(BeFalse(), "B's web runs on both sides: %d replicas in prod/%s, %d in dr/%s", srcWeb, b, drWeb, shared)
 }
+
+// TestFailbackOfOneMappingKeepsTheOtherRunning: A (nsA→shared) and B (nsB→shared) were both cut
+// over. `failback --mapping A` brings A home; B must keep running somewhere. It parks every
+// DR workload of the namespace (B's too), removes the namespace's live mark and restores only
+// nsA: B is then parked on both sides.
+func TestFailbackOfOneMappingKeepsTheOtherRunning(t *testing.T) {
+	g := NewWithT(t)
+	a := newNamespace(g, prod, "fb-a")
+	b := newNamespace(g, prod, "fb-b")
+	shared := fmt.Sprintf("fb-shared-%d", nsCounter.Add(1))
+	create(g, prod, deploymentIn(a, "api", 2), deploymentIn(b, "web", 3))
+	for _, ns := range []string{a, b} {
+		create(g, prod, &drv1.NamespaceMapping{
+			ObjectMeta: metav1.ObjectMeta{Name: ns, Namespace: controllerNS},
+			Spec:       drv1.NamespaceMappingSpec{DestinationCluster: drClusterRef, SourceNamespace: ns, DestinationNamespace: shared, ReplicationMode: drv1.ModeManual},
+		})
+		r := drSyncer(t, "sync", "--mapping", controllerNS+"/"+ns, "--kubeconfig", kubeconfigs["prod"])
+		g.Expect(r.code).To(Equal(0), "%s", r)
+	}
+	for _, ns := range []string{a, b} {
+		r := drSyncer(t, "cutover", "--mapping", controllerNS+"/"+ns, "--kubeconfig", kubeconfigs["prod"])
+		g.Expect(r.code).To(Equal(0), "%s", r)
+	}
+	g.Expect(nestedInt(g, get(g, dr, gvkDeployment, shared, "web"), "spec", "replicas")).To(BeEquivalentTo(3), "B is live in DR")
+
+	r := drSyncer(t, "failback", "--mapping", controllerNS+"/"+a, "--kubeconfig", kubeconfigs["prod"])
+	t.Logf("%s", r)
+	g.Expect(nestedInt(g, get(g, prod, gvkDeployment, a, "api"), "spec", "replicas")).To(BeEquivalentTo(2), "A is home")
+	srcWeb := nestedInt(g, get(g, prod, gvkDeployment, b, "web"), "spec", "replicas")
+	drWeb := nestedInt(g, get(g, dr, gvkDeployment, shared, "web"), "spec", "replicas")
+	g.Expect(srcWeb+drWeb).To(BeNumerically(">", 0), "B runs nowhere after failback of A: %d replicas in prod/%s, %d in dr/%s", srcWeb, b, drWeb, shared)
+}

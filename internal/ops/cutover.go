@@ -229,10 +229,8 @@ func setLiveSince(ctx context.Context, g *engine.Gate, ns *corev1.Namespace, val
 // activating them would run them on both sides.
 func (s *Scope) copiesOfScope(ws []workload, st *steps) []workload {
 	out := ws[:0:0]
-	sel := s.sourceSelector()
 	for _, w := range ws {
-		parts := strings.Split(w.obj.GetAnnotations()[drv1.AnnotationSource], "/") // cluster/namespace/name
-		if len(parts) >= 3 && parts[len(parts)-2] == s.SourceNamespace && sel.Matches(labels.Set(w.obj.GetLabels())) {
+		if s.copiedFromScope(w) {
 			out = append(out, w)
 			continue
 		}
@@ -240,4 +238,11 @@ func (s *Scope) copiesOfScope(ws []workload, st *steps) []workload {
 			w.key(), w.obj.GetAnnotations()[drv1.AnnotationSource], w.obj.GetLabels()[drv1.LabelMapping], s.Source.Name, s.SourceNamespace)
 	}
 	return out
+}
+
+// copiedFromScope tells whether a DR workload is a copy of an object of the scope's source
+// namespace (its dr-syncer.io/source annotation) that the scope's selector selects.
+func (s *Scope) copiedFromScope(w workload) bool {
+	parts := strings.Split(w.obj.GetAnnotations()[drv1.AnnotationSource], "/") // cluster/namespace/name
+	return len(parts) >= 3 && parts[len(parts)-2] == s.SourceNamespace && s.sourceSelector().Matches(labels.Set(w.obj.GetLabels()))
 }

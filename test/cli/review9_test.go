@@ -139,4 +139,12 @@ func TestFailbackOfOneMappingKeepsTheOtherRunning(t *testing.T) {
 	srcWeb := nestedInt(g, get(g, prod, gvkDeployment, b, "web"), "spec", "replicas")
 	drWeb := nestedInt(g, get(g, dr, gvkDeployment, shared, "web"), "spec", "replicas")
 	g.Expect(srcWeb+drWeb).To(BeNumerically(">", 0), "B runs nowhere after failback of A: %d replicas in prod/%s, %d in dr/%s", srcWeb, b, drWeb, shared)
+	g.Expect(liveSince(g, dr, shared)).NotTo(BeEmpty(), "B's copies still serve production: the namespace stays live")
+
+	// Then B comes home too, and the namespace is no longer live.
+	r = drSyncer(t, "failback", "--mapping", controllerNS+"/"+b, "--kubeconfig", kubeconfigs["prod"])
+	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(nestedInt(g, get(g, prod, gvkDeployment, b, "web"), "spec", "replicas")).To(BeEquivalentTo(3))
+	g.Expect(nestedInt(g, get(g, dr, gvkDeployment, shared, "web"), "spec", "replicas")).To(BeEquivalentTo(0))
+	g.Expect(liveSince(g, dr, shared)).To(BeEmpty())
 }

@@ -148,3 +148,28 @@ func TestFailbackOfOneMappingKeepsTheOtherRunning(t *testing.T) {
 	g.Expect(nestedInt(g, get(g, dr, gvkDeployment, shared, "web"), "spec", "replicas")).To(BeEquivalentTo(0))
 	g.Expect(liveSince(g, dr, shared)).To(BeEmpty())
 }
+
+// TestReverseSyncCopiesBackOnlyItsOwnMapping: failback --reverse-sync of mapping A copies A's
+// objects from the shared DR namespace into nsA, never mapping B's (which would then be
+// restored and started in A's production namespace).
+func TestReverseSyncCopiesBackOnlyItsOwnMapping(t *testing.T) {
+	g := NewWithT(t)
+	a := newNamespace(g, prod, "rev-a")
+	b := newNamespace(g, prod, "rev-b")
+	shared := fmt.Sprintf("rev-shared-%d", nsCounter.Add(1))
+	create(g, prod, deploymentIn(a, "api", 2), deploymentIn(b, "web", 3))
+	for _, ns := range []string{a, b} {
+		create(g, prod, &drv1.NamespaceMapping{
+			ObjectMeta: metav1.ObjectMeta{Name: ns, Namespace: controllerNS},
+			Spec:       drv1.NamespaceMappingSpec{DestinationCluster: drClusterRef, SourceNamespace: ns, DestinationNamespace: shared, ReplicationMode: drv1.ModeManual},
+		})
+		r := drSyncer(t, "sync", "--mapping", controllerNS+"/"+ns, "--kubeconfig", kubeconfigs["prod"])
+		g.Expect(r.code).To(Equal(0), "%s", r)
+	}
+	r := drSyncer(t, "cutover", "--mapping", controllerNS+"/"+a, "--kubeconfig", kubeconfigs["prod"])
+	g.Expect(r.code).To(Equal(0), "%s", r)
+	r = drSyncer(t, "failback", "--reverse-sync", "--mapping", controllerNS+"/"+a, "--kubeconfig", kubeconfigs["prod"])
+	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(missing(prod, deploymentIn(a, "web", 0))).To(BeTrue(), "B's web was copied into A's namespace %s: %s", a, r)
+	g.Expect(nestedInt(g, get(g, prod, gvkDeployment, a, "api"), "spec", "replicas")).To(BeEquivalentTo(2))
+}

@@ -125,6 +125,16 @@ func (r *run) apply(ctx context.Context, t Type, desired, live *unstructured.Uns
 // dr-syncer as an Update manager until the first apply converts them (upgradeOwnership). An
 // object that appeared meanwhile is not touched: the create fails and the next sync plans it.
 func (r *run) create(ctx context.Context, t Type, desired *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	out, err := r.createObject(ctx, t, desired)
+	if err == nil && !r.req.DryRun {
+		r.req.Guard.Created(1)
+	}
+	return out, err
+}
+
+// createObject is create without counting a new copy for the delete guard (recreate replaces
+// one). Never an apply: an object of that name that is not the mapping's makes it fail.
+func (r *run) createObject(ctx context.Context, t Type, desired *unstructured.Unstructured) (*unstructured.Unstructured, error) {
 	if err := r.admitWrite(nil, false); err != nil {
 		return nil, err
 	}
@@ -132,11 +142,7 @@ func (r *run) create(ctx context.Context, t Type, desired *unstructured.Unstruct
 	if r.req.DryRun {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
-	out, err := r.resource(t).Create(ctx, desired, opts)
-	if err == nil && !r.req.DryRun {
-		r.req.Guard.Created(1)
-	}
-	return out, err
+	return r.resource(t).Create(ctx, desired, opts)
 }
 
 // patchOwnership sends the managed-fields patch of upgradeOwnership.

@@ -68,8 +68,15 @@ func (g *DeleteGuard) lossLocked() int {
 }
 
 func (g *DeleteGuard) addLocked(delta int) {
-	g.level += delta
 	at := g.now().Truncate(time.Minute)
+	// The level before the change is a peak too: a guard that starts empty (a controller
+	// restart, copies already in DR) must remember its first deletions.
+	g.sampleLocked(at)
+	g.level += delta
+	g.sampleLocked(at)
+}
+
+func (g *DeleteGuard) sampleLocked(at time.Time) {
 	if n := len(g.samples); n > 0 && g.samples[n-1].at.Equal(at) {
 		g.samples[n-1].peak = max(g.samples[n-1].peak, g.level)
 		return
@@ -155,6 +162,18 @@ func (g *DeleteGuard) admitOne(key string, managed, maxPercent int) Decision {
 	delete(g.pending, key)
 	g.addLocked(-1)
 	return Delete
+}
+
+// release lifts a standing block when a full sync found nothing to delete: the deletions it held
+// were undone in the source. The window keeps what was lost.
+func (g *DeleteGuard) release() {
+	if g == nil {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.blocked = nil
+	clear(g.pending)
 }
 
 // cancel drops a Continuous deletion candidate whose source came back or was selected again.

@@ -189,3 +189,19 @@ func TestOwnership(t *testing.T) {
 		})
 	}
 }
+
+// TestDeleteGuardRemembersFirstBatchAfterRestart: a guard starts empty when the controller
+// starts, with the mapping's copies already in DR (nothing "created" since). The first batch it
+// admits must count in the window like any other: 10 of 20 copies go (the guard's minimum),
+// then the other 10 in the next run is 20 of 20 lost, a mass deletion.
+func TestDeleteGuardRemembersFirstBatchAfterRestart(t *testing.T) {
+	c := &fakeClock{t: time.Unix(1e9, 0)}
+	g := newTestGuard(c)
+	if b := g.admitBatch(10, 20, 50, false); b != nil {
+		t.Fatalf("10 of 20: blocked %+v, want admitted (the guard's minimum)", b)
+	}
+	c.add(time.Minute)
+	if b := g.admitBatch(10, 10, 50, false); b == nil {
+		t.Fatal("the other 10 of 20 a minute later were admitted: the first batch after a restart is forgotten")
+	}
+}

@@ -33,6 +33,10 @@ func (r *run) prune(ctx context.Context, states []*typeState) {
 		}
 	}
 	if len(cands) == 0 {
+		if !r.req.DryRun {
+			// Nothing to delete: whatever Continuous mode held was undone in the source.
+			r.req.Guard.release()
+		}
 		return
 	}
 	if r.req.DryRun {

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
 	"github.com/dr-syncer/dr-syncer/internal/engine"
 	"github.com/dr-syncer/dr-syncer/internal/transform"
@@ -107,6 +108,7 @@ func Cutover(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error)
 		return st.rep, err
 	}
 	drWorkloads = ownedOnly(drWorkloads, s.MappingIDs)
+	drWorkloads = s.copiesOfScope(drWorkloads, st)
 	var notParked map[string]bool
 	if srcErr != nil {
 		st.warn("source workloads not parked: the source is unreachable; when it answers again, re-run this cutover before anything else starts them (it then parks the source and changes nothing in DR)")
@@ -234,4 +236,28 @@ func setLiveSince(ctx context.Context, g *engine.Gate, ns *corev1.Namespace, val
 		return fmt.Errorf("annotating namespace %s in cluster %s: %w", ns.Name, g.Dest.Name, err)
 	}
 	return nil
+}
+
+// copiesOfScope keeps the DR workloads copied from the scope's source namespace and selection:
+// only their sources are parked by this cutover. Another mapping's copies in the same DR
+// namespace (from another namespace, or another selection) are left parked, with a warning:
+// activating them would run them on both sides.
+func (s *Scope) copiesOfScope(ws []workload, st *steps) []workload {
+	out := ws[:0:0]
+	for _, w := range ws {
+		if s.copiedFromScope(w) {
+			out = append(out, w)
+			continue
+		}
+		st.warn("%s not activated: it is a copy of %s (mapping %s), not of %s/%s, and this cutover does not park its source; cut over its own mapping",
+			w.key(), w.obj.GetAnnotations()[drv1.AnnotationSource], w.obj.GetLabels()[drv1.LabelMapping], s.Source.Name, s.SourceNamespace)
+	}
+	return out
+}
+
+// copiedFromScope tells whether a DR workload is a copy of an object of the scope's source
+// namespace (its dr-syncer.io/source annotation) that the scope's selector selects.
+func (s *Scope) copiedFromScope(w workload) bool {
+	parts := strings.Split(w.obj.GetAnnotations()[drv1.AnnotationSource], "/") // cluster/namespace/name
+	return len(parts) >= 3 && parts[len(parts)-2] == s.SourceNamespace && s.sourceSelector().Matches(labels.Set(w.obj.GetLabels()))
 }

@@ -62,6 +62,14 @@ func (s *Scope) drSelector() labels.Selector {
 	return labels.NewSelector().Add(*req)
 }
 
+// sourceSelector is the sync's selector of source objects (everything when nil).
+func (s *Scope) sourceSelector() labels.Selector {
+	if s.Sync.Selector == nil {
+		return labels.Everything()
+	}
+	return s.Sync.Selector
+}
+
 // Where names the source and the DR namespace for messages: "prod/shop → dr/shop".
 func (s *Scope) Where() string {
 	return s.Source.Name + "/" + s.SourceNamespace + " → " + s.Dest.Name + "/" + s.DestNamespace

@@ -34,7 +34,8 @@ import (
 const (
 	// probeTimeout bounds the reachability check of a cluster a command cannot do without.
 	probeTimeout = 10 * time.Second
-	// cliMappingNamespace names the flag form's mappings: their ID is cli.<source namespace>.
+	// cliMappingNamespace names the flag form's mappings: their ID is
+	// cli.<source namespace>.<source cluster ID, 8 hex digits>.
 	cliMappingNamespace = "cli"
 	// defaultControllerNamespace is where status and trigger look unless told otherwise.
 	defaultControllerNamespace = "dr-syncer-system"
@@ -215,14 +216,37 @@ func resolveFlags(ctx context.Context, cf *clusterFlags, sf *syncFlags, o resolv
 	if err != nil {
 		return nil, err
 	}
-	// The flag form's identity comes from the source alone (mapping ID cli.<source namespace>),
-	// never from what it finds in DR: it updates and prunes only its own copies, and reports
-	// another mapping's objects as conflicts.
+	// The flag form's identity comes from the source alone, never from what it finds in DR: the
+	// mapping ID cli.<source namespace>.<source cluster ID, 8 hex digits>, so it updates and
+	// prunes only its own copies (not those of a same-named namespace of another cluster), and
+	// reports another mapping's objects as conflicts.
 	req.Transform.SourceCluster, req.Selector = srcName, sel
 	if err := checkIdentity(ctx, src, cf.sourceNamespace, dst, destNS, o.needSource); err != nil {
 		return nil, err
 	}
+	if id, err := sourceIDWithin(ctx, src); err == nil {
+		req.Transform.MappingID = engine.MappingID(cliMappingNamespace, cf.sourceNamespace+"."+shortID(id))
+	} else if o.needSource {
+		return nil, err
+	}
 	return &ops.Scope{Source: src, Dest: dst, SourceNamespace: cf.sourceNamespace, DestNamespace: destNS, Sync: req}, nil
+}
+
+// sourceIDWithin reads the source cluster's identity within probeTimeout.
+func sourceIDWithin(ctx context.Context, src *cluster.Handle) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	return src.ID(ctx)
+}
+
+// shortID is the first 8 hex digits of a cluster ID (a UID), enough to tell clusters apart in
+// a mapping ID.
+func shortID(id string) string {
+	id = strings.ReplaceAll(id, "-", "")
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return id
 }
 
 // checkIdentity refuses a source and destination that are one namespace of one cluster, by

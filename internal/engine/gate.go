@@ -178,24 +178,43 @@ func (r *run) deleteObject(ctx context.Context, t Type, obj *unstructured.Unstru
 }
 
 // applyNamespace writes the DR namespace's metadata; force only when the mapping owns it.
-func (r *run) applyNamespace(ctx context.Context, desired *unstructured.Unstructured, force bool) error {
+func (r *run) applyNamespace(ctx context.Context, desired *unstructured.Unstructured, force bool) (*unstructured.Unstructured, error) {
 	return r.applyClusterScoped(ctx, namespaceGVR, desired, force)
 }
 
 // applyCRD writes a CRD that dr-syncer owns in the destination (syncCRDs).
 func (r *run) applyCRD(ctx context.Context, desired *unstructured.Unstructured) error {
-	return r.applyClusterScoped(ctx, crdGVR, desired, true)
+	_, err := r.applyClusterScoped(ctx, crdGVR, desired, true)
+	return err
 }
 
-func (r *run) applyClusterScoped(ctx context.Context, gvr schema.GroupVersionResource, desired *unstructured.Unstructured, force bool) error {
+func (r *run) applyClusterScoped(ctx context.Context, gvr schema.GroupVersionResource, desired *unstructured.Unstructured, force bool) (*unstructured.Unstructured, error) {
 	if err := checkOpen(r.req.Dest); err != nil {
-		return err
+		return nil, err
 	}
 	opts := metav1.ApplyOptions{FieldManager: drv1.FieldManager, Force: force}
 	if r.req.DryRun {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
-	_, err := r.req.Dest.Dynamic.Resource(gvr).Apply(ctx, desired.GetName(), desired, opts)
+	return r.req.Dest.Dynamic.Resource(gvr).Apply(ctx, desired.GetName(), desired, opts)
+}
+
+// patchPeak writes the peak annotation with a merge patch (never a server-side apply: an apply
+// with this one field would drop the namespace metadata the same manager applied).
+func (r *run) patchPeak(ctx context.Context, m peakMark) error {
+	if err := checkOpen(r.req.Dest); err != nil {
+		return err
+	}
+	if r.live.Load() {
+		return r.liveError()
+	}
+	data, err := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]string{
+		PeakAnnotationPrefix + r.req.Transform.MappingID: m.String()}}})
+	if err != nil {
+		return err
+	}
+	_, err = r.req.Dest.Dynamic.Resource(namespaceGVR).Patch(ctx, r.req.Transform.DestNamespace, types.MergePatchType, data,
+		metav1.PatchOptions{FieldManager: drv1.FieldManager})
 	return err
 }
 

@@ -94,25 +94,28 @@ func (g *DeleteGuard) Created(n int) {
 	g.addLocked(n)
 }
 
-// admitBatch decides a prune of n of managed objects (a full sync, the CLI). allow releases the
-// guard. On admission the deletions are recorded and a standing block is lifted.
-func (g *DeleteGuard) admitBatch(n, managed, maxPercent int, allow bool) *PruneBlock {
+// admitBatch decides a prune of n of managed objects (a full sync, the CLI), given the peak the
+// DR namespace records for the mapping (0: none). allow releases the guard and restarts the
+// window from the objects that remain. On admission the deletions are recorded and a standing
+// block is lifted.
+func (g *DeleteGuard) admitBatch(n, managed, recordedPeak, maxPercent int, allow bool) *PruneBlock {
 	if g == nil {
-		if !allow && GuardTrips(n, managed, maxPercent) {
-			return &PruneBlock{WouldDelete: n, Managed: managed}
-		}
-		return nil
+		g = NewDeleteGuard() // judged on its own and the recorded peak (CLI)
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	loss := g.lossLocked()
-	if !allow && GuardTrips(loss+n, managed+loss, maxPercent) {
-		g.blocked = &PruneBlock{WouldDelete: n, Managed: managed, Lost: loss}
+	peak := max(managed+g.lossLocked(), recordedPeak, managed)
+	lost := peak - managed
+	if !allow && GuardTrips(lost+n, peak, maxPercent) {
+		g.blocked = &PruneBlock{WouldDelete: n, Managed: managed, Lost: lost}
 		b := *g.blocked
 		return &b
 	}
 	g.blocked = nil
 	clear(g.pending)
+	if allow {
+		g.samples = nil
+	}
 	g.addLocked(-n)
 	return nil
 }

@@ -256,8 +256,15 @@ func (s *Scope) copiesOfScope(ws []workload, st *steps) []workload {
 }
 
 // copiedFromScope tells whether a DR workload is a copy of an object of the scope's source
-// namespace (its dr-syncer.io/source annotation) that the scope's selector selects.
+// namespace that the scope's selector selects: the copies a cutover activates.
 func (s *Scope) copiedFromScope(w workload) bool {
+	return s.copiedFromSourceNamespace(w) && s.sourceSelector().Matches(labels.Set(w.obj.GetLabels()))
+}
+
+// copiedFromSourceNamespace tells whether a DR workload is a copy of an object of the scope's
+// source namespace (its dr-syncer.io/source annotation), selected or not: the copies a failback
+// parks before it restores that namespace, whatever the selector says now.
+func (s *Scope) copiedFromSourceNamespace(w workload) bool {
 	parts := strings.Split(w.obj.GetAnnotations()[drv1.AnnotationSource], "/") // cluster/namespace/name
-	return len(parts) >= 3 && parts[len(parts)-2] == s.SourceNamespace && s.sourceSelector().Matches(labels.Set(w.obj.GetLabels()))
+	return len(parts) >= 3 && parts[len(parts)-2] == s.SourceNamespace
 }

@@ -73,15 +73,16 @@ func Failback(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error
 		return st.rep, err
 	}
 	drWorkloads = ownedOnly(drWorkloads, s.MappingIDs)
-	// Copies of other mappings (another source namespace or selection) are not this failback's:
-	// their sources stay parked, so they keep running in DR, and the namespace stays live.
+	// Every copy of the source namespace is parked (whatever the selector says now: the source
+	// restore below brings back every workload the cutover parked). Copies of other source
+	// namespaces are not this failback's: they keep running, and the namespace stays live.
 	var othersLive []string
 	for _, w := range drWorkloads {
-		if _, live, _ := transform.Park(w.obj); live && !s.copiedFromScope(w) {
+		if _, live, _ := transform.Park(w.obj); live && !s.copiedFromSourceNamespace(w) {
 			othersLive = append(othersLive, fmt.Sprintf("%s (mapping %s)", w.key(), w.obj.GetLabels()[drv1.LabelMapping]))
 		}
 	}
-	if _, errs := changeAll(ctx, g, engine.SideDR, drWorkloads, s.copiedFromScope, transform.Park, st); len(errs) > 0 {
+	if _, errs := changeAll(ctx, g, engine.SideDR, drWorkloads, s.copiedFromSourceNamespace, transform.Park, st); len(errs) > 0 {
 		return st.rep, fmt.Errorf("%d DR workloads could not be parked: %w; DR is still marked live and the source was not changed, so nothing runs on both sides: fix the cause (an admission policy, a quota, RBAC) and re-run failback",
 			len(errs), errors.Join(errs...))
 	}

@@ -137,9 +137,12 @@ func setPaused(ctx context.Context, s *Scope, st *steps, paused bool) error {
 			if err := s.Controller.Get(ctx, key, m); err != nil {
 				return false, err
 			}
-			// The controller has seen the pause (and so stopped the mapping's Continuous watcher,
-			// whose in-flight writes end before it reports) and no sync is running.
-			return m.Status.ObservedGeneration >= m.Generation && m.Status.Phase != drv1.PhaseSyncing, nil
+			if m.Status.Phase == drv1.PhaseSyncing {
+				return false, nil
+			}
+			// A Continuous watcher writes without a Syncing phase: wait until the controller has
+			// seen the pause, which stops the watcher (its in-flight writes end before it reports).
+			return m.Spec.Mode() != drv1.ModeContinuous || m.Status.ObservedGeneration >= m.Generation, nil
 		})
 		if err != nil && ctx.Err() == nil {
 			st.warn("NamespaceMapping %s: the controller has not confirmed the pause within %s (a sync may be running, or the controller is down): if it is running, a sync it started before the pause may still write to DR; re-run this cutover when it is done", key, inFlightWait)

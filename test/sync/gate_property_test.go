@@ -3,6 +3,7 @@ package sync_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -49,16 +50,16 @@ type propWorld struct {
 	srcA, srcB string
 	dest       string
 	reqA, reqB engine.Request
-	// protected maps a DR ConfigMap name to its resourceVersion: objects A must never touch.
-	protected map[string]string
-	// bOwned are the names mapping B wrote.
-	steps []string
+	// protected maps a DR ConfigMap name to its resourceVersion: objects the test made in DR that
+	// no mapping may touch; bOwned the same for mapping B's copies, which only B's syncs change.
+	protected, bOwned map[string]string
+	steps             []string
 }
 
 func runGateProperty(t *testing.T, seed uint64) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	w := &propWorld{g: g, rng: rand.New(rand.NewPCG(seed, 42)), protected: map[string]string{}}
+	w := &propWorld{g: g, rng: rand.New(rand.NewPCG(seed, 42)), protected: map[string]string{}, bOwned: map[string]string{}}
 	w.srcA = newNamespace(t, g, "prop-a")
 	w.srcB = newNamespace(t, g, "prop-b")
 	w.dest = fmt.Sprintf("prop-dr-%d", nsCounter.Add(1))
@@ -247,9 +248,10 @@ func (w *propWorld) isLive() bool {
 func (w *propWorld) refreshB() {
 	l := &corev1.ConfigMapList{}
 	w.g.Expect(dr.Client.List(context.Background(), l, client.InNamespace(w.dest))).To(Succeed())
+	clear(w.bOwned)
 	for _, cm := range l.Items {
 		if engine.Owns(&cm, w.reqB.Transform.MappingID) {
-			w.protected[cm.Name] = cm.ResourceVersion
+			w.bOwned[cm.Name] = cm.ResourceVersion
 		}
 	}
 }
@@ -271,7 +273,16 @@ func (w *propWorld) destVersions() map[string]string {
 }
 
 func (w *propWorld) checkProtected(desc string) {
-	for name, rv := range w.protected {
+	for name, rv := range maps.All(w.protected) {
+		w.checkUnchanged(name, rv, desc)
+	}
+	for name, rv := range maps.All(w.bOwned) {
+		w.checkUnchanged(name, rv, desc+" (mapping B's copy)")
+	}
+}
+
+func (w *propWorld) checkUnchanged(name, rv, desc string) {
+	{
 		cm := &corev1.ConfigMap{}
 		w.g.Expect(dr.Client.Get(context.Background(), client.ObjectKey{Namespace: w.dest, Name: name}, cm)).To(Succeed(), "protected %s deleted: %s", name, desc)
 		w.g.Expect(cm.ResourceVersion).To(Equal(rv), "protected %s modified: %s", name, desc)

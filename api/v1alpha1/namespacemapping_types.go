@@ -240,7 +240,8 @@ type NamespaceMappingSpec struct {
 	// +optional
 	LabelSelector *metav1.LabelSelector `json:"labelSelector,omitempty"`
 
-	// scaleToZero parks Deployments and StatefulSets at 0 replicas in DR, recording the source count.
+	// scaleToZero parks the replica kinds (Deployments, StatefulSets, ReplicaSets,
+	// ReplicationControllers) at 0 replicas in DR, recording the source count.
 	// +optional
 	// +kubebuilder:default=true
 	ScaleToZero *bool `json:"scaleToZero,omitempty"`

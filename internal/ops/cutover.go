@@ -105,7 +105,7 @@ func Cutover(ctx context.Context, s *Scope, o Options) (*Report, error) {
 
 	st.step("activate the DR workloads in %s/%s", s.Dest.Name, s.DestNamespace)
 	if len(drWorkloads) == 0 {
-		st.note("no Deployments, StatefulSets, DaemonSets or CronJobs written by dr-syncer")
+		st.note("no workloads written by dr-syncer")
 	}
 	_, aerr := changeAll(ctx, g, engine.SideDR, drWorkloads, func(w workload) bool {
 		if notParked[w.key()] {

@@ -31,6 +31,8 @@ func TestSourceRoundTrip(t *testing.T) {
 	for _, y := range []string{
 		`{apiVersion: apps/v1, kind: Deployment, metadata: {name: web, annotations: {team: a}}, spec: {replicas: 3}}`,
 		`{apiVersion: apps/v1, kind: StatefulSet, metadata: {name: db}, spec: {replicas: 2}}`,
+		`{apiVersion: apps/v1, kind: ReplicaSet, metadata: {name: bare}, spec: {replicas: 2}}`,
+		`{apiVersion: v1, kind: ReplicationController, metadata: {name: legacy}, spec: {replicas: 4}}`,
 		`{apiVersion: batch/v1, kind: CronJob, metadata: {name: nightly}, spec: {schedule: "@daily", suspend: false}}`,
 		`{apiVersion: apps/v1, kind: DaemonSet, metadata: {name: agent}, spec: {template: {spec: {nodeSelector: {disk: ssd}}}}}`,
 	} {

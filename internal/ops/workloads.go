@@ -34,6 +34,10 @@ var workloadKinds = []workloadKind{
 		annotation: drv1.AnnotationOriginalReplicas, field: []string{"spec", "replicas"}},
 	{gvr: schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "statefulsets"}, kind: "StatefulSet",
 		annotation: drv1.AnnotationOriginalReplicas, field: []string{"spec", "replicas"}},
+	{gvr: schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "replicasets"}, kind: "ReplicaSet",
+		annotation: drv1.AnnotationOriginalReplicas, field: []string{"spec", "replicas"}},
+	{gvr: schema.GroupVersionResource{Version: "v1", Resource: "replicationcontrollers"}, kind: "ReplicationController",
+		annotation: drv1.AnnotationOriginalReplicas, field: []string{"spec", "replicas"}},
 	{gvr: schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "daemonsets"}, kind: "DaemonSet",
 		annotation: drv1.AnnotationOriginalNodeSelector, field: []string{"spec", "template", "spec", "nodeSelector"}},
 	{gvr: schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "cronjobs"}, kind: "CronJob",
@@ -66,6 +70,8 @@ func (w workload) recorded() (string, bool) {
 }
 
 // listWorkloads lists every object of the parked kinds in one namespace, by kind then name.
+// Objects with a controller ownerReference (a Deployment's ReplicaSets) are left out: their
+// owner is parked and activated, and they are never copied.
 func listWorkloads(ctx context.Context, h *cluster.Handle, ns string, sel labels.Selector) ([]workload, error) {
 	var out []workload
 	for i := range workloadKinds {
@@ -77,7 +83,9 @@ func listWorkloads(ctx context.Context, h *cluster.Handle, ns string, sel labels
 				return nil, fmt.Errorf("listing %s in namespace %s of cluster %s: %w", k.gvr.Resource, ns, h.Name, err)
 			}
 			for j := range l.Items {
-				out = append(out, workload{kind: k, obj: &l.Items[j]})
+				if metav1.GetControllerOfNoCopy(&l.Items[j]) == nil {
+					out = append(out, workload{kind: k, obj: &l.Items[j]})
+				}
 			}
 			if opts.Continue = l.GetContinue(); opts.Continue == "" {
 				break

@@ -54,6 +54,22 @@ func TestActivateParkRoundTrip(t *testing.T) {
 			parked:     int64(0),
 		},
 		{
+			name:       "replicationcontroller",
+			source:     `{apiVersion: v1, kind: ReplicationController, metadata: {name: legacy}, spec: {replicas: 4}}`,
+			field:      replicasPath,
+			annotation: drv1.AnnotationOriginalReplicas,
+			live:       int64(4),
+			parked:     int64(0),
+		},
+		{
+			name:       "replicaset",
+			source:     `{apiVersion: apps/v1, kind: ReplicaSet, metadata: {name: bare}, spec: {replicas: 2}}`,
+			field:      replicasPath,
+			annotation: drv1.AnnotationOriginalReplicas,
+			live:       int64(2),
+			parked:     int64(0),
+		},
+		{
 			name:       "cronjob",
 			source:     `{apiVersion: batch/v1, kind: CronJob, metadata: {name: nightly}, spec: {schedule: "@daily", suspend: false}}`,
 			field:      suspendPath,

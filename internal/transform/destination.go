@@ -19,7 +19,7 @@ func ToDestination(obj *unstructured.Unstructured, opts Options) (*unstructured.
 	}
 	var err error
 	switch gk := groupKind(out); gk {
-	case gkDeployment, gkStatefulSet:
+	case gkDeployment, gkStatefulSet, gkReplicaSet, gkRC:
 		err = scaleWorkload(out, opts.ScaleToZero)
 	case gkCronJob, gkDaemonSet:
 		err = parkingFor(gk).park(out)

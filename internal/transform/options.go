@@ -26,6 +26,8 @@ const LocalCluster = "local"
 var (
 	gkDeployment     = schema.GroupKind{Group: "apps", Kind: "Deployment"}
 	gkStatefulSet    = schema.GroupKind{Group: "apps", Kind: "StatefulSet"}
+	gkReplicaSet     = schema.GroupKind{Group: "apps", Kind: "ReplicaSet"}
+	gkRC             = schema.GroupKind{Kind: "ReplicationController"}
 	gkDaemonSet      = schema.GroupKind{Group: "apps", Kind: "DaemonSet"}
 	gkCronJob        = schema.GroupKind{Group: "batch", Kind: "CronJob"}
 	gkJob            = schema.GroupKind{Group: "batch", Kind: "Job"}

@@ -100,7 +100,7 @@ var nodeSelectorParking = &parking{
 // parkingFor returns how gk is parked, or nil when dr-syncer never parks it.
 func parkingFor(gk schema.GroupKind) *parking {
 	switch gk {
-	case gkDeployment, gkStatefulSet:
+	case gkDeployment, gkStatefulSet, gkReplicaSet, gkRC:
 		return replicasParking
 	case gkCronJob, gkJob:
 		return suspendParking
@@ -134,7 +134,8 @@ func parseReplicas(s string) (int64, error) {
 	return n, nil
 }
 
-// scaleWorkload applies ScaleToZero and the scale-override label to a Deployment or StatefulSet.
+// scaleWorkload applies ScaleToZero and the scale-override label to a kind parked by its
+// replica count (Deployment, StatefulSet, ReplicaSet, ReplicationController).
 // The source count is recorded whenever DR may run a different count, so cutover can restore it.
 func scaleWorkload(obj *unstructured.Unstructured, scaleToZero bool) error {
 	override, hasOverride := obj.GetLabels()[drv1.LabelScaleOverride]

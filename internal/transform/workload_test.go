@@ -21,6 +21,18 @@ func TestToDestinationWorkloads(t *testing.T) {
 		in:   `{apiVersion: apps/v1, kind: StatefulSet, metadata: {name: db}, spec: {replicas: 5, serviceName: db}}`,
 		want: `{apiVersion: apps/v1, kind: StatefulSet, metadata: {name: db, annotations: {dr-syncer.io/original-replicas: "5"}}, spec: {replicas: 0, serviceName: db}}`,
 	}, {
+		name: "replicationcontroller scaled to zero",
+		in:   `{apiVersion: v1, kind: ReplicationController, metadata: {name: legacy}, spec: {replicas: 4, selector: {app: legacy}}}`,
+		want: `{apiVersion: v1, kind: ReplicationController, metadata: {name: legacy, annotations: {dr-syncer.io/original-replicas: "4"}}, spec: {replicas: 0, selector: {app: legacy}}}`,
+	}, {
+		name: "replicaset scaled to zero",
+		in:   `{apiVersion: apps/v1, kind: ReplicaSet, metadata: {name: bare}, spec: {replicas: 2}}`,
+		want: `{apiVersion: apps/v1, kind: ReplicaSet, metadata: {name: bare, annotations: {dr-syncer.io/original-replicas: "2"}}, spec: {replicas: 0}}`,
+	}, {
+		name: "replicationcontroller integer override sets the count",
+		in:   `{apiVersion: v1, kind: ReplicationController, metadata: {name: legacy, labels: {dr-syncer.io/scale-override: "1"}}, spec: {replicas: 4}}`,
+		want: `{apiVersion: v1, kind: ReplicationController, metadata: {name: legacy, labels: {dr-syncer.io/scale-override: "1"}, annotations: {dr-syncer.io/original-replicas: "4"}}, spec: {replicas: 1}}`,
+	}, {
 		name: "override true keeps the source count and still records it",
 		in:   `{apiVersion: apps/v1, kind: Deployment, metadata: {name: web, labels: {dr-syncer.io/scale-override: "true"}}, spec: {replicas: 3}}`,
 		want: `{apiVersion: apps/v1, kind: Deployment, metadata: {name: web, labels: {dr-syncer.io/scale-override: "true"}, annotations: {dr-syncer.io/original-replicas: "3"}}, spec: {replicas: 3}}`,

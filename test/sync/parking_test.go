@@ -1,0 +1,98 @@
+package sync_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/utils/ptr"
+
+	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
+	"github.com/dr-syncer/dr-syncer/internal/cluster"
+	"github.com/dr-syncer/dr-syncer/internal/engine"
+	"github.com/dr-syncer/dr-syncer/internal/ops"
+)
+
+var (
+	gvkReplicaSet = schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "ReplicaSet"}
+	gvkRC         = schema.GroupVersionKind{Version: "v1", Kind: "ReplicationController"}
+)
+
+// opsScope is the cutover/failback scope of one NamespaceMapping of these tests (Manual mode,
+// so nothing syncs behind the test's back; no final sync needed).
+func opsScope(ns, dest, mappingName string) *ops.Scope {
+	return &ops.Scope{Source: prod, Dest: dr, SourceNamespace: ns, DestNamespace: dest,
+		MappingIDs: []string{engine.MappingID(controllerNS, mappingName)}}
+}
+
+func cutover(g Gomega, s *ops.Scope) *ops.Report {
+	rep, err := ops.Cutover(context.Background(), s, ops.Options{NoSync: true, SourceTimeout: 5 * time.Second})
+	g.Expect(err).NotTo(HaveOccurred())
+	return rep
+}
+
+func failback(g Gomega, s *ops.Scope) *ops.Report {
+	rep, err := ops.Failback(context.Background(), s, ops.Options{SourceTimeout: 5 * time.Second})
+	g.Expect(err).NotTo(HaveOccurred())
+	return rep
+}
+
+// expectReplicas checks spec.replicas of one object and its recorded original ("" for none).
+func expectReplicas(g Gomega, h *cluster.Handle, gvk schema.GroupVersionKind, ns, name string, replicas int64, recorded string) {
+	u := get(g, h, gvk, ns, name)
+	g.Expect(nested(g, u, "spec", "replicas")).To(BeEquivalentTo(replicas), "%s %s/%s in %s", gvk.Kind, ns, name, h.Name)
+	if recorded == "" {
+		g.Expect(u.GetAnnotations()).NotTo(HaveKey(drv1.AnnotationOriginalReplicas), "%s %s/%s in %s", gvk.Kind, ns, name, h.Name)
+	} else {
+		g.Expect(u.GetAnnotations()).To(HaveKeyWithValue(drv1.AnnotationOriginalReplicas, recorded), "%s %s/%s in %s", gvk.Kind, ns, name, h.Name)
+	}
+}
+
+// TestReplicationControllersAndReplicaSetsAreParked: a ReplicationController is parked like a
+// Deployment; a ReplicaSet only when resourceTypes names it (the wildcard leaves it out).
+// Cutover activates both and parks the source; failback parks DR and restores the source.
+func TestReplicationControllersAndReplicaSetsAreParked(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t, g, "legacy")
+	create(g, prod,
+		&corev1.ReplicationController{ObjectMeta: objMeta(ns, "legacy"), Spec: corev1.ReplicationControllerSpec{
+			Replicas: ptr.To[int32](3), Selector: map[string]string{"app": "legacy"}, Template: ptr.To(podTemplate("legacy")),
+		}},
+		&appsv1.ReplicaSet{ObjectMeta: objMeta(ns, "bare"), Spec: appsv1.ReplicaSetSpec{
+			Replicas: ptr.To[int32](2), Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "bare"}}, Template: podTemplate("bare"),
+		}},
+	)
+
+	create(g, prod, mapping("legacy-wild", ns, ns+"-wild"))
+	m := triggerSync(t, g, "legacy-wild")
+	g.Expect(m.Status.Phase).To(Equal(drv1.PhaseSynced), failedNames(m))
+	expectReplicas(g, dr, gvkRC, ns+"-wild", "legacy", 0, "3")
+	g.Expect(absent(dr, gvkReplicaSet, ns+"-wild", "bare")).To(BeTrue(), "a wildcard never selects ReplicaSets")
+
+	dest := ns + "-dr"
+	create(g, prod, mapping("legacy-rs", ns, dest, func(m *drv1.NamespaceMapping) {
+		m.Spec.ResourceTypes = []string{"*", "replicasets"}
+	}))
+	m = triggerSync(t, g, "legacy-rs")
+	g.Expect(m.Status.Phase).To(Equal(drv1.PhaseSynced), failedNames(m))
+	expectReplicas(g, dr, gvkRC, dest, "legacy", 0, "3")
+	expectReplicas(g, dr, gvkReplicaSet, dest, "bare", 0, "2")
+
+	s := opsScope(ns, dest, "legacy-rs")
+	cutover(g, s)
+	expectReplicas(g, dr, gvkRC, dest, "legacy", 3, "3")
+	expectReplicas(g, dr, gvkReplicaSet, dest, "bare", 2, "2")
+	expectReplicas(g, prod, gvkRC, ns, "legacy", 0, "3")
+	expectReplicas(g, prod, gvkReplicaSet, ns, "bare", 0, "2")
+
+	failback(g, s)
+	expectReplicas(g, dr, gvkRC, dest, "legacy", 0, "3")
+	expectReplicas(g, dr, gvkReplicaSet, dest, "bare", 0, "2")
+	expectReplicas(g, prod, gvkRC, ns, "legacy", 3, "")
+	expectReplicas(g, prod, gvkReplicaSet, ns, "bare", 2, "")
+}

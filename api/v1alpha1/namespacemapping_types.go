@@ -241,7 +241,8 @@ type NamespaceMappingSpec struct {
 	LabelSelector *metav1.LabelSelector `json:"labelSelector,omitempty"`
 
 	// scaleToZero parks the replica kinds (Deployments, StatefulSets, ReplicaSets,
-	// ReplicationControllers) at 0 replicas in DR, recording the source count.
+	// ReplicationControllers, custom resources with a scale subresource) at 0 replicas in DR,
+	// recording the source count.
 	// +optional
 	// +kubebuilder:default=true
 	ScaleToZero *bool `json:"scaleToZero,omitempty"`

@@ -20,6 +20,9 @@ const (
 	AnnotationSourceUID = "dr-syncer.io/source-uid"
 	// AnnotationOriginalReplicas records the source replica count of a parked workload.
 	AnnotationOriginalReplicas = "dr-syncer.io/original-replicas"
+	// AnnotationOriginalReplicasPath records, on a parked custom resource, the specReplicasPath of
+	// its CRD's scale subresource (".spec.replicas"): where AnnotationOriginalReplicas goes back.
+	AnnotationOriginalReplicasPath = "dr-syncer.io/original-replicas-path"
 	// AnnotationOriginalSuspend records the source spec.suspend of a CronJob or Job parked in DR.
 	AnnotationOriginalSuspend = "dr-syncer.io/original-suspend"
 	// AnnotationOriginalNodeSelector records the source nodeSelector (JSON) of a parked DaemonSet.

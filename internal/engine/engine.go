@@ -94,7 +94,7 @@ func Sync(ctx context.Context, req Request) (*Result, error) {
 	} else {
 		req.Dest.Invalidate()
 	}
-	types := r.servedInDest(ctx, res.Types)
+	types := r.scalePaths(ctx, r.servedInDest(ctx, res.Types))
 	r.res.Types = len(types)
 
 	states := make([]*typeState, len(types))

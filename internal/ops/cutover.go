@@ -52,9 +52,13 @@ func Cutover(ctx context.Context, s *Scope, o Options) (*Report, error) {
 		return st.rep, err
 	}
 
+	kinds, err := parkedKinds(ctx, s.Dest)
+	if err != nil {
+		return st.rep, err
+	}
 	var srcWorkloads []workload
 	if srcErr == nil {
-		if srcWorkloads, err = listWorkloads(ctx, s.Source, s.SourceNamespace, s.sourceSelector()); err != nil {
+		if srcWorkloads, err = listWorkloads(ctx, s.Source, s.SourceNamespace, s.sourceSelector(), kinds); err != nil {
 			srcErr = err
 		}
 	}
@@ -85,7 +89,7 @@ func Cutover(ctx context.Context, s *Scope, o Options) (*Report, error) {
 	}
 
 	st.step("park the source workloads in %s/%s", s.Source.Name, s.SourceNamespace)
-	drWorkloads, err := listWorkloads(ctx, s.Dest, s.DestNamespace, s.drSelector())
+	drWorkloads, err := listWorkloads(ctx, s.Dest, s.DestNamespace, s.drSelector(), kinds)
 	if err != nil {
 		return st.rep, err
 	}
@@ -99,7 +103,7 @@ func Cutover(ctx context.Context, s *Scope, o Options) (*Report, error) {
 			copies[w.key()] = true
 		}
 		var perr []error
-		notParked, perr = changeAll(ctx, g, engine.SideSource, srcWorkloads, func(w workload) bool { return copies[w.key()] }, transform.Park, st)
+		notParked, perr = changeAll(ctx, g, engine.SideSource, srcWorkloads, func(w workload) bool { return copies[w.key()] }, parkSource(kinds), st)
 		errs = append(errs, perr...)
 	}
 

@@ -57,7 +57,11 @@ func Failback(ctx context.Context, s *Scope, o Options) (*Report, error) {
 	}
 
 	st.step("park the DR workloads in %s/%s", s.Dest.Name, s.DestNamespace)
-	drWorkloads, err := listWorkloads(ctx, s.Dest, s.DestNamespace, s.drSelector())
+	kinds, err := parkedKinds(ctx, s.Dest)
+	if err != nil {
+		return st.rep, err
+	}
+	drWorkloads, err := listWorkloads(ctx, s.Dest, s.DestNamespace, s.drSelector(), kinds)
 	if err != nil {
 		return st.rep, err
 	}
@@ -74,7 +78,7 @@ func Failback(ctx context.Context, s *Scope, o Options) (*Report, error) {
 	}
 
 	st.step("restore the source workloads in %s/%s", s.Source.Name, s.SourceNamespace)
-	srcWorkloads, err := listWorkloads(ctx, s.Source, s.SourceNamespace, s.sourceSelector())
+	srcWorkloads, err := listWorkloads(ctx, s.Source, s.SourceNamespace, s.sourceSelector(), kinds)
 	if err != nil {
 		return st.rep, err
 	}
@@ -100,13 +104,13 @@ func restoreSource(live *unstructured.Unstructured) (*unstructured.Unstructured,
 		return nil, false, err
 	}
 	annotations := out.GetAnnotations()
-	for _, k := range workloadKinds {
-		if _, ok := annotations[k.annotation]; ok && k.kind == out.GetKind() {
-			delete(annotations, k.annotation)
-			out.SetAnnotations(annotations)
+	for _, k := range []string{drv1.AnnotationOriginalReplicas, drv1.AnnotationOriginalReplicasPath, drv1.AnnotationOriginalSuspend, drv1.AnnotationOriginalNodeSelector} {
+		if _, ok := annotations[k]; ok {
+			delete(annotations, k)
 			changed = true
 		}
 	}
+	out.SetAnnotations(annotations)
 	return out, changed, nil
 }
 

@@ -27,6 +27,8 @@ type workloadKind struct {
 	annotation string
 	// field holds the parked value, for messages.
 	field []string
+	// path is the specReplicasPath of a custom kind with a scale subresource; "" for built-ins.
+	path string
 }
 
 var workloadKinds = []workloadKind{
@@ -62,7 +64,12 @@ type workload struct {
 	obj  *unstructured.Unstructured
 }
 
-func (w workload) key() string { return w.kind.kind + "/" + w.obj.GetName() }
+func (w workload) key() string {
+	if w.kind.path != "" {
+		return w.kind.kind + "." + w.kind.gvr.Group + "/" + w.obj.GetName()
+	}
+	return w.kind.kind + "/" + w.obj.GetName()
+}
 
 func (w workload) recorded() (string, bool) {
 	v, ok := w.obj.GetAnnotations()[w.kind.annotation]
@@ -72,13 +79,17 @@ func (w workload) recorded() (string, bool) {
 // listWorkloads lists every object of the parked kinds in one namespace, by kind then name.
 // Objects with a controller ownerReference (a Deployment's ReplicaSets) are left out: their
 // owner is parked and activated, and they are never copied.
-func listWorkloads(ctx context.Context, h *cluster.Handle, ns string, sel labels.Selector) ([]workload, error) {
+// A custom kind the cluster does not serve has no objects there.
+func listWorkloads(ctx context.Context, h *cluster.Handle, ns string, sel labels.Selector, kinds []workloadKind) ([]workload, error) {
 	var out []workload
-	for i := range workloadKinds {
-		k := &workloadKinds[i]
+	for i := range kinds {
+		k := &kinds[i]
 		opts := metav1.ListOptions{LabelSelector: sel.String(), Limit: 500}
 		for {
 			l, err := h.Dynamic.Resource(k.gvr).Namespace(ns).List(ctx, opts)
+			if k.path != "" && apierrors.IsNotFound(err) {
+				break
+			}
 			if err != nil {
 				return nil, fmt.Errorf("listing %s in namespace %s of cluster %s: %w", k.gvr.Resource, ns, h.Name, err)
 			}
@@ -148,6 +159,8 @@ func (k *workloadKind) state(obj *unstructured.Unstructured) string {
 	switch {
 	case !found && name == "nodeSelector":
 		return "nodeSelector={}"
+	case !found && k.path != "":
+		return name + "=unset"
 	case !found && name == "replicas":
 		return "replicas=1"
 	case !found:

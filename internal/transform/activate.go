@@ -5,8 +5,9 @@ import (
 )
 
 // Activate returns a copy of a DR object with its parked state undone from the recorded
-// annotations (replicas from original-replicas, CronJob suspend from original-suspend,
-// DaemonSet nodeSelector from original-node-selector), and changed=false when nothing to do.
+// annotations (replicas from original-replicas, at original-replicas-path for a custom
+// resource; CronJob suspend from original-suspend, DaemonSet nodeSelector from
+// original-node-selector), and changed=false when nothing to do.
 // The annotation stays, so a second Activate is a no-op. A garbled annotation is an error; a
 // missing one, or a kind that is never parked, means nothing to do.
 func Activate(obj *unstructured.Unstructured) (out *unstructured.Unstructured, changed bool, err error) {
@@ -14,9 +15,9 @@ func Activate(obj *unstructured.Unstructured) (out *unstructured.Unstructured, c
 		return nil, false, errNilObject
 	}
 	out = obj.DeepCopy()
-	p := parkingFor(groupKind(obj))
-	if p == nil {
-		return out, false, nil
+	p, err := parkingOf(obj)
+	if err != nil || p == nil {
+		return out, false, err
 	}
 	annotations, err := stringMap(out, "metadata", "annotations")
 	if err != nil {
@@ -45,16 +46,17 @@ func Activate(obj *unstructured.Unstructured) (out *unstructured.Unstructured, c
 }
 
 // Park is the reverse for a DR object that is live: records originals, sets replicas 0 / suspend
-// true / parking nodeSelector. An object already parked is left alone, so its annotation keeps
+// true / parking nodeSelector. A custom resource is parked only when it carries
+// original-replicas-path. An object already parked is left alone, so its annotation keeps
 // the value from before it was parked and a second Park is a no-op.
 func Park(obj *unstructured.Unstructured) (out *unstructured.Unstructured, changed bool, err error) {
 	if obj == nil {
 		return nil, false, errNilObject
 	}
 	out = obj.DeepCopy()
-	p := parkingFor(groupKind(obj))
-	if p == nil {
-		return out, false, nil
+	p, err := parkingOf(obj)
+	if err != nil || p == nil {
+		return out, false, err
 	}
 	live, err := p.read(out)
 	if err != nil {

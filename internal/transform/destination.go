@@ -20,7 +20,7 @@ func ToDestination(obj *unstructured.Unstructured, opts Options) (*unstructured.
 	var err error
 	switch gk := groupKind(out); gk {
 	case gkDeployment, gkStatefulSet, gkReplicaSet, gkRC:
-		err = scaleWorkload(out, opts.ScaleToZero)
+		err = scaleWorkload(out, opts.ScaleToZero, replicasParking)
 	case gkCronJob, gkDaemonSet:
 		err = parkingFor(gk).park(out)
 	case gkJob:
@@ -36,6 +36,15 @@ func ToDestination(obj *unstructured.Unstructured, opts Options) (*unstructured.
 		serviceAccountToDestination(out)
 	case gkRoleBinding:
 		err = retargetSubjects(out, opts.SourceNamespace, opts.DestNamespace)
+	default:
+		if path, ok := opts.ScaleReplicasPaths[gk]; ok {
+			var p *parking
+			if p, err = replicasParkingAt(path); err == nil {
+				err = scaleWorkload(out, opts.ScaleToZero, p)
+			} else {
+				err = objectError(out, err)
+			}
+		}
 	}
 	if err != nil {
 		return nil, err

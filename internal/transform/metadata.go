@@ -20,6 +20,7 @@ var managedAnnotations = []string{
 	drv1.AnnotationSource,
 	drv1.AnnotationSourceUID,
 	drv1.AnnotationOriginalReplicas,
+	drv1.AnnotationOriginalReplicasPath,
 	drv1.AnnotationOriginalSuspend,
 	drv1.AnnotationOriginalNodeSelector,
 }

@@ -17,6 +17,9 @@ type Options struct {
 	MappingID       string // value of label drv1.LabelMapping
 	ScaleToZero     bool
 	PVC             drv1.PVCConfig
+	// ScaleReplicasPaths are the specReplicasPath of the scale subresource (".spec.replicas")
+	// of custom kinds that declare one: their objects are parked like Deployments.
+	ScaleReplicasPaths map[schema.GroupKind]string
 }
 
 // LocalCluster names the cluster dr-syncer runs in, in the source annotation.

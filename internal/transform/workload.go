@@ -22,7 +22,9 @@ const ParkedNodeSelectorKey = "dr-syncer.io/parked"
 type parking struct {
 	annotation string
 	parked     string
-	read       func(obj *unstructured.Unstructured) (string, error)
+	// path, when set, is the specReplicasPath of a custom resource, recorded with the value.
+	path string
+	read func(obj *unstructured.Unstructured) (string, error)
 	// write decodes value and sets it; a value that does not decode is an error.
 	write func(obj *unstructured.Unstructured, value string) error
 }
@@ -116,13 +118,23 @@ func (p *parking) park(obj *unstructured.Unstructured) error {
 	if err != nil {
 		return objectError(obj, err)
 	}
-	if err := setAnnotation(obj, p.annotation, live); err != nil {
+	if err := p.record(obj, live); err != nil {
 		return err
 	}
 	if err := p.write(obj, p.parked); err != nil {
 		return objectError(obj, err)
 	}
 	return nil
+}
+
+// record sets the annotation of the original value (and the replicas path of a custom resource).
+func (p *parking) record(obj *unstructured.Unstructured, value string) error {
+	if p.path != "" {
+		if err := setAnnotation(obj, drv1.AnnotationOriginalReplicasPath, p.path); err != nil {
+			return err
+		}
+	}
+	return setAnnotation(obj, p.annotation, value)
 }
 
 // parseReplicas accepts a decimal replica count that fits spec.replicas (int32).
@@ -135,17 +147,18 @@ func parseReplicas(s string) (int64, error) {
 }
 
 // scaleWorkload applies ScaleToZero and the scale-override label to a kind parked by its
-// replica count (Deployment, StatefulSet, ReplicaSet, ReplicationController).
-// The source count is recorded whenever DR may run a different count, so cutover can restore it.
-func scaleWorkload(obj *unstructured.Unstructured, scaleToZero bool) error {
+// replica count (Deployment, StatefulSet, ReplicaSet, ReplicationController, a custom resource
+// with a scale subresource). The source count is recorded whenever DR may run a different
+// count, so cutover can restore it.
+func scaleWorkload(obj *unstructured.Unstructured, scaleToZero bool, p *parking) error {
 	override, hasOverride := obj.GetLabels()[drv1.LabelScaleOverride]
 	if !hasOverride {
 		if scaleToZero {
-			return replicasParking.park(obj)
+			return p.park(obj)
 		}
 		return nil
 	}
-	source, err := replicasParking.read(obj)
+	source, err := p.read(obj)
 	if err != nil {
 		return objectError(obj, err)
 	}
@@ -159,10 +172,10 @@ func scaleWorkload(obj *unstructured.Unstructured, scaleToZero bool) error {
 	} else if !scaleToZero {
 		return nil // DR runs the source count: nothing to record
 	}
-	if err := setAnnotation(obj, drv1.AnnotationOriginalReplicas, source); err != nil {
+	if err := p.record(obj, source); err != nil {
 		return err
 	}
-	if err := replicasParking.write(obj, target); err != nil {
+	if err := p.write(obj, target); err != nil {
 		return objectError(obj, err)
 	}
 	return nil

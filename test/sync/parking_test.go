@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/utils/ptr"
@@ -95,4 +96,65 @@ func TestReplicationControllersAndReplicaSetsAreParked(t *testing.T) {
 	expectReplicas(g, dr, gvkReplicaSet, dest, "bare", 0, "2")
 	expectReplicas(g, prod, gvkRC, ns, "legacy", 3, "")
 	expectReplicas(g, prod, gvkReplicaSet, ns, "bare", 2, "")
+}
+
+// scalableCRD is a namespaced CRD pools.example.com whose scale subresource counts
+// .spec.workers.count.
+func scalableCRD() *apiextensionsv1.CustomResourceDefinition {
+	crd := namespacedCRD("Pool", "pools")
+	v := &crd.Spec.Versions[0]
+	integer := apiextensionsv1.JSONSchemaProps{Type: "integer"}
+	v.Schema.OpenAPIV3Schema = &apiextensionsv1.JSONSchemaProps{Type: "object", Properties: map[string]apiextensionsv1.JSONSchemaProps{
+		"spec": {Type: "object", XPreserveUnknownFields: ptr.To(true), Properties: map[string]apiextensionsv1.JSONSchemaProps{
+			"workers": {Type: "object", Properties: map[string]apiextensionsv1.JSONSchemaProps{"count": integer}},
+		}},
+		"status": {Type: "object", Properties: map[string]apiextensionsv1.JSONSchemaProps{"replicas": integer}},
+	}}
+	v.Subresources = &apiextensionsv1.CustomResourceSubresources{Scale: &apiextensionsv1.CustomResourceSubresourceScale{
+		SpecReplicasPath: ".spec.workers.count", StatusReplicasPath: ".status.replicas",
+	}}
+	return crd
+}
+
+// TestScaleSubresourceIsParked: a custom resource whose CRD declares a scale subresource is
+// parked at 0 through its specReplicasPath, which the copy records; cutover and failback bring
+// it up and park it from the object alone.
+func TestScaleSubresourceIsParked(t *testing.T) {
+	g := NewWithT(t)
+	installCRD(t, g, prod, scalableCRD())
+	t.Cleanup(func() { removeCRD(t, dr, "pools.example.com") })
+	gvk := schema.GroupVersionKind{Group: "example.com", Version: "v1", Kind: "Pool"}
+	ns := newNamespace(t, g, "pools")
+	p := widget(gvk, ns, "workers")
+	p.Object["spec"] = map[string]any{"workers": map[string]any{"count": int64(4)}}
+	create(g, prod, p)
+
+	create(g, prod, mapping("pools", ns, ns, func(m *drv1.NamespaceMapping) {
+		m.Spec.ResourceTypes = []string{"pools.example.com"}
+		m.Spec.SyncCRDs = true
+	}))
+	t.Cleanup(func() { deleteMapping(NewWithT(t), "pools") })
+	m := triggerSync(t, g, "pools")
+	g.Expect(m.Status.Phase).To(Equal(drv1.PhaseSynced), failedNames(m))
+	dr.Invalidate()
+	count := func(h *cluster.Handle) any {
+		return nested(g, get(g, h, gvk, ns, "workers"), "spec", "workers", "count")
+	}
+	records := func(h *cluster.Handle) map[string]string { return get(g, h, gvk, ns, "workers").GetAnnotations() }
+	g.Expect(count(dr)).To(BeEquivalentTo(0))
+	g.Expect(records(dr)).To(HaveKeyWithValue(drv1.AnnotationOriginalReplicas, "4"))
+	g.Expect(records(dr)).To(HaveKeyWithValue(drv1.AnnotationOriginalReplicasPath, ".spec.workers.count"))
+
+	s := opsScope(ns, ns, "pools")
+	cutover(g, s)
+	g.Expect(count(dr)).To(BeEquivalentTo(4))
+	g.Expect(count(prod)).To(BeEquivalentTo(0))
+	g.Expect(records(prod)).To(HaveKeyWithValue(drv1.AnnotationOriginalReplicas, "4"))
+	g.Expect(records(prod)).To(HaveKeyWithValue(drv1.AnnotationOriginalReplicasPath, ".spec.workers.count"))
+
+	failback(g, s)
+	g.Expect(count(dr)).To(BeEquivalentTo(0))
+	g.Expect(count(prod)).To(BeEquivalentTo(4))
+	g.Expect(records(prod)).NotTo(HaveKey(drv1.AnnotationOriginalReplicas))
+	g.Expect(records(prod)).NotTo(HaveKey(drv1.AnnotationOriginalReplicasPath))
 }

@@ -29,7 +29,7 @@ func ToDestination(obj *unstructured.Unstructured, opts Options) (*unstructured.
 			err = suspendParking.park(out)
 		}
 	case gkService:
-		err = serviceToDestination(out)
+		err = serviceToDestination(out, obj)
 	case gkPVC:
 		err = pvcToDestination(out, opts.PVC)
 	case gkServiceAccount:

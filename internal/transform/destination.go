@@ -36,6 +36,8 @@ func ToDestination(obj *unstructured.Unstructured, opts Options) (*unstructured.
 		serviceAccountToDestination(out)
 	case gkRoleBinding:
 		err = retargetSubjects(out, opts.SourceNamespace, opts.DestNamespace)
+	case gkNetworkPolicy:
+		err = retargetNamespaceSelectors(out, opts.SourceNamespace, opts.DestNamespace)
 	default:
 		if path, ok := opts.ScaleReplicasPaths[gk]; ok {
 			var p *parking

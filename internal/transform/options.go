@@ -40,6 +40,7 @@ var (
 	gkSecret         = schema.GroupKind{Kind: "Secret"}
 	gkConfigMap      = schema.GroupKind{Kind: "ConfigMap"}
 	gkRoleBinding    = schema.GroupKind{Group: "rbac.authorization.k8s.io", Kind: "RoleBinding"}
+	gkNetworkPolicy  = schema.GroupKind{Group: "networking.k8s.io", Kind: "NetworkPolicy"}
 )
 
 func groupKind(obj *unstructured.Unstructured) schema.GroupKind {

@@ -154,6 +154,21 @@ type PVCConfig struct {
 	PreserveVolumeName bool `json:"preserveVolumeName,omitempty"`
 }
 
+// OwnerKind names the kind of a controller owner.
+type OwnerKind struct {
+	// group of the owner kind, such as cert-manager.io; empty for the core group.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self == '' || self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="group must be an API group such as cert-manager.io (DNS-1123 subdomain), or empty for the core group"
+	Group string `json:"group,omitempty"`
+	// kind of the owner, such as Certificate.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[A-Z][A-Za-z0-9]*$')",message="kind must be a Kind such as Certificate: a capital letter, then letters and digits"
+	Kind string `json:"kind"`
+}
+
 // NamespaceMappingSpec says which namespace is replicated where, and how.
 // +kubebuilder:validation:XValidation:rule="!(has(self.sourceCluster) && self.sourceCluster == self.destinationCluster && self.sourceNamespace == (has(self.destinationNamespace) ? self.destinationNamespace : self.sourceNamespace))",message="a namespace cannot be mapped onto itself in the same cluster: change destinationNamespace or destinationCluster"
 // +kubebuilder:validation:XValidation:rule="!has(self.schedule) || self.replicationMode == 'Scheduled'",message="schedule is only used with replicationMode Scheduled: remove it or set replicationMode: Scheduled"
@@ -246,6 +261,16 @@ type NamespaceMappingSpec struct {
 	// +optional
 	// +kubebuilder:default=true
 	ScaleToZero *bool `json:"scaleToZero,omitempty"`
+
+	// syncOwnedBy adds owner kinds whose objects are synced although they have a controller
+	// ownerReference (which the copy loses): objects owned by a controller are skipped otherwise,
+	// since DR's controllers recreate them from their owner. Secrets owned by a cert-manager.io
+	// Certificate are always synced: DR cannot recreate them without reissuing the certificate.
+	// +optional
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=atomic
+	// +kubebuilder:validation:XValidation:rule="self.all(o, self.exists_one(p, p.kind == o.kind && (has(p.group) ? p.group : '') == (has(o.group) ? o.group : '')))",message="syncOwnedBy must name each owner kind (group and kind) once"
+	SyncOwnedBy []OwnerKind `json:"syncOwnedBy,omitempty"`
 
 	// syncCRDs copies the CustomResourceDefinitions of synced custom types to DR first.
 	// +optional

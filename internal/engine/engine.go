@@ -170,7 +170,7 @@ func (r *run) countSelected(ctx context.Context, t Type) (int, error) {
 	}
 	n := 0
 	for i := range objs {
-		if transform.SkipReason(&objs[i]) == "" {
+		if transform.SkipReason(&objs[i], r.req.Transform) == "" {
 			n++
 		}
 	}
@@ -205,7 +205,7 @@ func (r *run) list(ctx context.Context, t Type) *typeState {
 	st.listed = true
 	for i := range src {
 		obj := &src[i]
-		if reason := transform.SkipReason(obj); reason != "" {
+		if reason := transform.SkipReason(obj, r.req.Transform); reason != "" {
 			r.record(Action{GVK: t.GVK, Name: obj.GetName(), Type: ActionSkip, Reason: "Skipped", Message: reason})
 			continue
 		}

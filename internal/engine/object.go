@@ -52,7 +52,7 @@ func SyncObject(ctx context.Context, req Request, t Type, name string) (Action, 
 	case err != nil:
 		return Action{GVK: t.GVK, Name: name, Type: ActionFailed, Reason: "GetFailed", Message: err.Error()}, fmt.Errorf("reading source %s %s: %w", t, name, err)
 	}
-	if src != nil && (transform.SkipReason(src) != "" || (req.Selector != nil && !req.Selector.Matches(labels.Set(src.GetLabels())))) {
+	if src != nil && (transform.SkipReason(src, req.Transform) != "" || (req.Selector != nil && !req.Selector.Matches(labels.Set(src.GetLabels())))) {
 		src = nil
 	}
 	live, err := r.resource(t).Get(ctx, name, metav1.GetOptions{})

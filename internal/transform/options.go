@@ -20,6 +20,8 @@ type Options struct {
 	// ScaleReplicasPaths are the specReplicasPath of the scale subresource (".spec.replicas")
 	// of custom kinds that declare one: their objects are parked like Deployments.
 	ScaleReplicasPaths map[schema.GroupKind]string
+	// SyncOwnedBy are owner kinds whose owned objects are synced (see SkipReason).
+	SyncOwnedBy []schema.GroupKind
 }
 
 // LocalCluster names the cluster dr-syncer runs in, in the source annotation.

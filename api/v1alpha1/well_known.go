@@ -25,6 +25,9 @@ const (
 	AnnotationOriginalReplicasPath = "dr-syncer.io/original-replicas-path"
 	// AnnotationOriginalSuspend records the source spec.suspend of a CronJob or Job parked in DR.
 	AnnotationOriginalSuspend = "dr-syncer.io/original-suspend"
+	// AnnotationSourceFinished on a DR Job records that the source Job had finished when it was
+	// last synced: "Complete" or "Failed". Cutover never resumes such a Job.
+	AnnotationSourceFinished = "dr-syncer.io/source-finished"
 	// AnnotationOriginalNodeSelector records the source nodeSelector (JSON) of a parked DaemonSet.
 	AnnotationOriginalNodeSelector = "dr-syncer.io/original-node-selector"
 	// AnnotationLiveSince on a destination namespace records when cutover brought it live

@@ -35,6 +35,7 @@ func TestSourceRoundTrip(t *testing.T) {
 		`{apiVersion: apps/v1, kind: ReplicaSet, metadata: {name: bare}, spec: {replicas: 2}}`,
 		`{apiVersion: v1, kind: ReplicationController, metadata: {name: legacy}, spec: {replicas: 4}}`,
 		`{apiVersion: batch/v1, kind: CronJob, metadata: {name: nightly}, spec: {schedule: "@daily", suspend: false}}`,
+		`{apiVersion: batch/v1, kind: Job, metadata: {name: migrate}, spec: {suspend: false}, status: {active: 1}}`,
 		`{apiVersion: apps/v1, kind: DaemonSet, metadata: {name: agent}, spec: {template: {spec: {nodeSelector: {disk: ssd}}}}}`,
 	} {
 		src := object(t, y)

@@ -44,6 +44,8 @@ var workloadKinds = []workloadKind{
 		annotation: drv1.AnnotationOriginalNodeSelector, field: []string{"spec", "template", "spec", "nodeSelector"}},
 	{gvr: schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "cronjobs"}, kind: "CronJob",
 		annotation: drv1.AnnotationOriginalSuspend, field: []string{"spec", "suspend"}},
+	{gvr: schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "jobs"}, kind: "Job",
+		annotation: drv1.AnnotationOriginalSuspend, field: []string{"spec", "suspend"}},
 }
 
 // ownedOnly keeps the DR workloads that are copies of the scope's mappings (engine.OwnedByAny):

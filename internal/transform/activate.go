@@ -2,12 +2,15 @@ package transform
 
 import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 )
 
 // Activate returns a copy of a DR object with its parked state undone from the recorded
 // annotations (replicas from original-replicas, at original-replicas-path for a custom
 // resource; CronJob suspend from original-suspend, DaemonSet nodeSelector from
-// original-node-selector), and changed=false when nothing to do.
+// original-node-selector), and changed=false when nothing to do. A Job whose source had finished
+// (annotation source-finished) is never resumed.
 // The annotation stays, so a second Activate is a no-op. A garbled annotation is an error; a
 // missing one, or a kind that is never parked, means nothing to do.
 func Activate(obj *unstructured.Unstructured) (out *unstructured.Unstructured, changed bool, err error) {
@@ -26,6 +29,9 @@ func Activate(obj *unstructured.Unstructured) (out *unstructured.Unstructured, c
 	want, ok := annotations[p.annotation]
 	if !ok {
 		return out, false, nil
+	}
+	if _, finished := annotations[drv1.AnnotationSourceFinished]; finished && groupKind(obj) == gkJob {
+		return out, false, nil // it ran to its end at the source: running it again in DR repeats it
 	}
 	before, err := p.read(out)
 	if err != nil {
@@ -46,7 +52,7 @@ func Activate(obj *unstructured.Unstructured) (out *unstructured.Unstructured, c
 }
 
 // Park is the reverse for a DR object that is live: records originals, sets replicas 0 / suspend
-// true / parking nodeSelector. A custom resource is parked only when it carries
+// true / parking nodeSelector; a Job that has finished is left alone. A custom resource is parked only when it carries
 // original-replicas-path. An object already parked is left alone, so its annotation keeps
 // the value from before it was parked and a second Park is a no-op.
 func Park(obj *unstructured.Unstructured) (out *unstructured.Unstructured, changed bool, err error) {
@@ -62,8 +68,8 @@ func Park(obj *unstructured.Unstructured) (out *unstructured.Unstructured, chang
 	if err != nil {
 		return nil, false, objectError(obj, err)
 	}
-	if live == p.parked {
-		return out, false, nil
+	if live == p.parked || (groupKind(obj) == gkJob && jobFinished(obj) != "") {
+		return out, false, nil // a finished Job runs nothing: suspending it changes nothing
 	}
 	if err := p.park(out); err != nil {
 		return nil, false, err

@@ -28,6 +28,9 @@ func ToDestination(obj *unstructured.Unstructured, opts Options) (*unstructured.
 		if err = jobToDestination(out); err == nil {
 			err = suspendParking.park(out)
 		}
+		if err == nil {
+			err = recordJobFinished(out, obj)
+		}
 	case gkService:
 		err = serviceToDestination(out, obj)
 	case gkPVC:

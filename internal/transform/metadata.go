@@ -23,6 +23,7 @@ var managedAnnotations = []string{
 	drv1.AnnotationOriginalReplicasPath,
 	drv1.AnnotationOriginalSuspend,
 	drv1.AnnotationOriginalNodeSelector,
+	drv1.AnnotationSourceFinished,
 }
 
 const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"

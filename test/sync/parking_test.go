@@ -7,6 +7,7 @@ import (
 
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -157,4 +158,42 @@ func TestScaleSubresourceIsParked(t *testing.T) {
 	g.Expect(count(prod)).To(BeEquivalentTo(4))
 	g.Expect(records(prod)).NotTo(HaveKey(drv1.AnnotationOriginalReplicas))
 	g.Expect(records(prod)).NotTo(HaveKey(drv1.AnnotationOriginalReplicasPath))
+}
+
+// TestCutoverResumesUnfinishedJobs: Jobs are suspended in DR; cutover resumes the ones that had
+// not finished at the source when last synced, never one that had completed.
+func TestCutoverResumesUnfinishedJobs(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t, g, "jobs")
+	done, pending := job(ns, "done"), job(ns, "pending")
+	create(g, prod, done, pending)
+	now := metav1.Now()
+	done.Status = batchv1.JobStatus{StartTime: &now, CompletionTime: &now, Succeeded: 1, Conditions: []batchv1.JobCondition{
+		{Type: batchv1.JobSuccessCriteriaMet, Status: corev1.ConditionTrue, LastTransitionTime: now},
+		{Type: batchv1.JobComplete, Status: corev1.ConditionTrue, LastTransitionTime: now},
+	}}
+	g.Expect(prod.Client.Status().Update(ctx, done)).To(Succeed())
+
+	create(g, prod, mapping("jobs", ns, ns, func(m *drv1.NamespaceMapping) { m.Spec.ResourceTypes = []string{"jobs"} }))
+	m := triggerSync(t, g, "jobs")
+	g.Expect(m.Status.Phase).To(Equal(drv1.PhaseSynced), failedNames(m))
+	suspended := func(h *cluster.Handle, name string) any { return nested(g, get(g, h, gvkJob, ns, name), "spec", "suspend") }
+	g.Expect(suspended(dr, "done")).To(Equal(true))
+	g.Expect(suspended(dr, "pending")).To(Equal(true))
+	g.Expect(get(g, dr, gvkJob, ns, "done").GetAnnotations()).To(HaveKeyWithValue(drv1.AnnotationSourceFinished, "Complete"))
+	g.Expect(get(g, dr, gvkJob, ns, "pending").GetAnnotations()).NotTo(HaveKey(drv1.AnnotationSourceFinished))
+
+	s := opsScope(ns, ns, "jobs")
+	cutover(g, s)
+	g.Expect(suspended(dr, "pending")).To(Equal(false), "a Job that had not finished runs in DR")
+	g.Expect(suspended(dr, "done")).To(Equal(true), "a Job complete at the source never runs again")
+	g.Expect(suspended(prod, "pending")).To(Equal(true), "the source Job is parked")
+	g.Expect(get(g, prod, gvkJob, ns, "pending").GetAnnotations()).To(HaveKeyWithValue(drv1.AnnotationOriginalSuspend, "false"))
+	g.Expect(suspended(prod, "done")).NotTo(Equal(true), "a finished source Job is left alone")
+
+	failback(g, s)
+	g.Expect(suspended(dr, "pending")).To(Equal(true))
+	g.Expect(suspended(prod, "pending")).To(Equal(false))
+	g.Expect(get(g, prod, gvkJob, ns, "pending").GetAnnotations()).NotTo(HaveKey(drv1.AnnotationOriginalSuspend))
 }

@@ -178,7 +178,9 @@ func TestCutoverResumesUnfinishedJobs(t *testing.T) {
 	create(g, prod, mapping("jobs", ns, ns, func(m *drv1.NamespaceMapping) { m.Spec.ResourceTypes = []string{"jobs"} }))
 	m := triggerSync(t, g, "jobs")
 	g.Expect(m.Status.Phase).To(Equal(drv1.PhaseSynced), failedNames(m))
-	suspended := func(h *cluster.Handle, name string) any { return nested(g, get(g, h, gvkJob, ns, name), "spec", "suspend") }
+	suspended := func(h *cluster.Handle, name string) any {
+		return nested(g, get(g, h, gvkJob, ns, name), "spec", "suspend")
+	}
 	g.Expect(suspended(dr, "done")).To(Equal(true))
 	g.Expect(suspended(dr, "pending")).To(Equal(true))
 	g.Expect(get(g, dr, gvkJob, ns, "done").GetAnnotations()).To(HaveKeyWithValue(drv1.AnnotationSourceFinished, "Complete"))

@@ -134,15 +134,16 @@ type AccessModeMapping struct {
 	To AccessMode `json:"to"`
 }
 
-// PVCConfig controls how PersistentVolumeClaims are copied.
+// PVCConfig controls how PersistentVolumeClaims, and the claim templates of workloads, are copied.
 type PVCConfig struct {
-	// storageClassMappings rename storage classes.
+	// storageClassMappings rename storage classes: of PVCs, of StatefulSet volumeClaimTemplates
+	// and of generic ephemeral volumes in pod templates.
 	// +optional
 	// +listType=map
 	// +listMapKey=from
 	// +kubebuilder:validation:MaxItems=32
 	StorageClassMappings []StorageClassMapping `json:"storageClassMappings,omitempty"`
-	// accessModeMappings replace access modes.
+	// accessModeMappings replace access modes, in the same places.
 	// +optional
 	// +listType=map
 	// +listMapKey=from

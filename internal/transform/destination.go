@@ -51,6 +51,9 @@ func ToDestination(obj *unstructured.Unstructured, opts Options) (*unstructured.
 			}
 		}
 	}
+	if err == nil {
+		err = claimTemplatesToDestination(out, opts.PVC)
+	}
 	if err != nil {
 		return nil, err
 	}

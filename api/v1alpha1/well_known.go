@@ -25,6 +25,9 @@ const (
 	AnnotationOriginalReplicasPath = "dr-syncer.io/original-replicas-path"
 	// AnnotationOriginalSuspend records the source spec.suspend of a CronJob or Job parked in DR.
 	AnnotationOriginalSuspend = "dr-syncer.io/original-suspend"
+	// AnnotationOriginalPaused records the autoscaling.keda.sh/paused annotation of a parked KEDA
+	// ScaledObject or ScaledJob ("" when it had none, which cutover removes again).
+	AnnotationOriginalPaused = "dr-syncer.io/original-paused"
 	// AnnotationSourceFinished on a DR Job records that the source Job had finished when it was
 	// last synced: "Complete" or "Failed". Cutover never resumes such a Job.
 	AnnotationSourceFinished = "dr-syncer.io/source-finished"

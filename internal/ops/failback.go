@@ -104,7 +104,7 @@ func restoreSource(live *unstructured.Unstructured) (*unstructured.Unstructured,
 		return nil, false, err
 	}
 	annotations := out.GetAnnotations()
-	for _, k := range []string{drv1.AnnotationOriginalReplicas, drv1.AnnotationOriginalReplicasPath, drv1.AnnotationOriginalSuspend, drv1.AnnotationOriginalNodeSelector, drv1.AnnotationSourceFinished} {
+	for _, k := range []string{drv1.AnnotationOriginalReplicas, drv1.AnnotationOriginalReplicasPath, drv1.AnnotationOriginalSuspend, drv1.AnnotationOriginalNodeSelector, drv1.AnnotationSourceFinished, drv1.AnnotationOriginalPaused} {
 		if _, ok := annotations[k]; ok {
 			delete(annotations, k)
 			changed = true

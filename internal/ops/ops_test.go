@@ -37,6 +37,8 @@ func TestSourceRoundTrip(t *testing.T) {
 		`{apiVersion: batch/v1, kind: CronJob, metadata: {name: nightly}, spec: {schedule: "@daily", suspend: false}}`,
 		`{apiVersion: batch/v1, kind: Job, metadata: {name: migrate}, spec: {suspend: false}, status: {active: 1}}`,
 		`{apiVersion: apps/v1, kind: DaemonSet, metadata: {name: agent}, spec: {template: {spec: {nodeSelector: {disk: ssd}}}}}`,
+		`{apiVersion: keda.sh/v1alpha1, kind: ScaledObject, metadata: {name: web}, spec: {}}`,
+		`{apiVersion: helm.toolkit.fluxcd.io/v2, kind: HelmRelease, metadata: {name: redis}, spec: {suspend: false}}`,
 	} {
 		src := object(t, y)
 		parked, changed, err := transform.Park(src)
@@ -66,6 +68,9 @@ func kindOf(t *testing.T, u *unstructured.Unstructured) *workloadKind {
 			return &workloadKinds[i]
 		}
 	}
+	if annotation, field, ok := transform.Parked(u.GroupVersionKind().GroupKind()); ok {
+		return &workloadKind{kind: u.GetKind(), annotation: annotation, field: field, custom: true}
+	}
 	t.Fatalf("no workload kind %s", u.GetKind())
 	return nil
 }
@@ -77,6 +82,7 @@ func TestState(t *testing.T) {
 		`{kind: CronJob, spec: {}}`:                                                     "suspend=false",
 		`{kind: DaemonSet, spec: {template: {spec: {nodeSelector: {b: "2", a: "1"}}}}}`: "nodeSelector={a=1,b=2}",
 		`{kind: DaemonSet, spec: {template: {spec: {}}}}`:                               "nodeSelector={}",
+		`{apiVersion: keda.sh/v1alpha1, kind: ScaledObject, metadata: {name: w}}`:       "autoscaling.keda.sh/paused=unset",
 	} {
 		u := object(t, y)
 		if got := kindOf(t, u).state(u); got != want {

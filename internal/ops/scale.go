@@ -3,6 +3,7 @@ package ops
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -13,8 +14,9 @@ import (
 	"github.com/dr-syncer/dr-syncer/internal/transform"
 )
 
-// parkedKinds are the built-in workloadKinds plus every namespaced custom kind of the DR
-// cluster whose CRD declares a scale subresource (parked at 0 through its specReplicasPath).
+// parkedKinds are the built-in workloadKinds plus the namespaced custom kinds of the DR
+// cluster that dr-syncer parks: Flux's and KEDA's (transform.ParkedCustomKinds), and every kind
+// whose CRD declares a scale subresource (parked at 0 through its specReplicasPath).
 func parkedKinds(ctx context.Context, dr *cluster.Handle) ([]workloadKind, error) {
 	kinds := append([]workloadKind(nil), workloadKinds...)
 	crds := &apiextensionsv1.CustomResourceDefinitionList{}
@@ -25,11 +27,29 @@ func parkedKinds(ctx context.Context, dr *cluster.Handle) ([]workloadKind, error
 		if crd.Spec.Scope != apiextensionsv1.NamespaceScoped {
 			continue
 		}
-		if k, ok := scaleKind(&crd); ok {
+		if k, ok := parkedCustomKind(&crd); ok {
+			kinds = append(kinds, k)
+		} else if k, ok := scaleKind(&crd); ok {
 			kinds = append(kinds, k)
 		}
 	}
 	return kinds, nil
+}
+
+// parkedCustomKind is a CRD's kind when transform parks it by kind, in its storage version.
+func parkedCustomKind(crd *apiextensionsv1.CustomResourceDefinition) (workloadKind, bool) {
+	gk := schema.GroupKind{Group: crd.Spec.Group, Kind: crd.Spec.Names.Kind}
+	if !slices.Contains(transform.ParkedCustomKinds, gk) {
+		return workloadKind{}, false
+	}
+	annotation, field, _ := transform.Parked(gk)
+	for _, v := range crd.Spec.Versions {
+		if v.Served && v.Storage {
+			return workloadKind{gvr: schema.GroupVersionResource{Group: gk.Group, Version: v.Name, Resource: crd.Spec.Names.Plural},
+				kind: gk.Kind, annotation: annotation, field: field, custom: true}, true
+		}
+	}
+	return workloadKind{}, false
 }
 
 // scaleKind picks the version a scalable CRD is listed and patched in: the storage version
@@ -57,6 +77,7 @@ func scaleKind(crd *apiextensionsv1.CustomResourceDefinition) (workloadKind, boo
 		kind:       crd.Spec.Names.Kind,
 		annotation: drv1.AnnotationOriginalReplicas,
 		field:      field,
+		custom:     true,
 		path:       path,
 	}, true
 }

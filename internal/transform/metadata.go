@@ -24,6 +24,7 @@ var managedAnnotations = []string{
 	drv1.AnnotationOriginalSuspend,
 	drv1.AnnotationOriginalNodeSelector,
 	drv1.AnnotationSourceFinished,
+	drv1.AnnotationOriginalPaused,
 }
 
 const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"

@@ -43,6 +43,10 @@ var (
 	gkConfigMap      = schema.GroupKind{Kind: "ConfigMap"}
 	gkRoleBinding    = schema.GroupKind{Group: "rbac.authorization.k8s.io", Kind: "RoleBinding"}
 	gkNetworkPolicy  = schema.GroupKind{Group: "networking.k8s.io", Kind: "NetworkPolicy"}
+	gkKustomization  = schema.GroupKind{Group: "kustomize.toolkit.fluxcd.io", Kind: "Kustomization"}
+	gkHelmRelease    = schema.GroupKind{Group: "helm.toolkit.fluxcd.io", Kind: "HelmRelease"}
+	gkScaledObject   = schema.GroupKind{Group: "keda.sh", Kind: "ScaledObject"}
+	gkScaledJob      = schema.GroupKind{Group: "keda.sh", Kind: "ScaledJob"}
 )
 
 func groupKind(obj *unstructured.Unstructured) schema.GroupKind {

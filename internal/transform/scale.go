@@ -37,6 +37,7 @@ func replicasParkingAt(path string) (*parking, error) {
 	return &parking{
 		annotation: drv1.AnnotationOriginalReplicas,
 		parked:     "0",
+		field:      fields,
 		path:       path,
 		read: func(obj *unstructured.Unstructured) (string, error) {
 			n, found, err := unstructured.NestedInt64(obj.Object, fields...)

@@ -22,6 +22,8 @@ const ParkedNodeSelectorKey = "dr-syncer.io/parked"
 type parking struct {
 	annotation string
 	parked     string
+	// field holds the parked value.
+	field []string
 	// path, when set, is the specReplicasPath of a custom resource, recorded with the value.
 	path string
 	read func(obj *unstructured.Unstructured) (string, error)
@@ -38,6 +40,7 @@ var (
 var replicasParking = &parking{
 	annotation: drv1.AnnotationOriginalReplicas,
 	parked:     "0",
+	field:      replicasPath,
 	read: func(obj *unstructured.Unstructured) (string, error) {
 		n, found, err := unstructured.NestedInt64(obj.Object, replicasPath...)
 		if err != nil {
@@ -60,6 +63,7 @@ var replicasParking = &parking{
 var suspendParking = &parking{
 	annotation: drv1.AnnotationOriginalSuspend,
 	parked:     "true",
+	field:      suspendPath,
 	read: func(obj *unstructured.Unstructured) (string, error) {
 		b, _, err := unstructured.NestedBool(obj.Object, suspendPath...)
 		return strconv.FormatBool(b), err
@@ -75,6 +79,7 @@ var suspendParking = &parking{
 var nodeSelectorParking = &parking{
 	annotation: drv1.AnnotationOriginalNodeSelector,
 	parked:     `{"` + ParkedNodeSelectorKey + `":"true"}`,
+	field:      nodeSelectorPath,
 	read: func(obj *unstructured.Unstructured) (string, error) {
 		sel, _, err := unstructured.NestedNullCoercingStringMap(obj.Object, nodeSelectorPath...)
 		if err != nil {
@@ -104,12 +109,27 @@ func parkingFor(gk schema.GroupKind) *parking {
 	switch gk {
 	case gkDeployment, gkStatefulSet, gkReplicaSet, gkRC:
 		return replicasParking
-	case gkCronJob, gkJob:
+	case gkCronJob, gkJob, gkKustomization, gkHelmRelease:
 		return suspendParking
 	case gkDaemonSet:
 		return nodeSelectorParking
+	case gkScaledObject, gkScaledJob:
+		return kedaParking
 	}
 	return nil
+}
+
+// ParkedCustomKinds are the custom kinds dr-syncer parks without a scale subresource.
+var ParkedCustomKinds = []schema.GroupKind{gkKustomization, gkHelmRelease, gkScaledObject, gkScaledJob}
+
+// Parked says which annotation records the original value of a kind dr-syncer parks, and at
+// which field the parked value is; ok is false for a kind it never parks by kind.
+func Parked(gk schema.GroupKind) (annotation string, field []string, ok bool) {
+	p := parkingFor(gk)
+	if p == nil {
+		return "", nil, false
+	}
+	return p.annotation, p.field, true
 }
 
 // park records obj's live value in the annotation and parks it.

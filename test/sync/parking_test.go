@@ -199,3 +199,91 @@ func TestCutoverResumesUnfinishedJobs(t *testing.T) {
 	g.Expect(suspended(prod, "pending")).To(Equal(false))
 	g.Expect(get(g, prod, gvkJob, ns, "pending").GetAnnotations()).NotTo(HaveKey(drv1.AnnotationOriginalSuspend))
 }
+
+// crdOf is a schemaless namespaced CRD of any group, served and stored in version.
+func crdOf(group, version, kind, plural string) *apiextensionsv1.CustomResourceDefinition {
+	crd := namespacedCRD(kind, plural)
+	crd.Name = plural + "." + group
+	crd.Spec.Group = group
+	crd.Spec.Versions[0].Name = version
+	return crd
+}
+
+// TestFluxAndKEDAAreParked: Flux Kustomizations and HelmReleases are suspended in DR, KEDA
+// ScaledObjects and ScaledJobs paused, each with its original on record; cutover restores them
+// and parks the source, failback the reverse.
+func TestFluxAndKEDAAreParked(t *testing.T) {
+	g := NewWithT(t)
+	kinds := []struct {
+		crd  *apiextensionsv1.CustomResourceDefinition
+		name string
+		meta map[string]any
+		spec map[string]any
+	}{
+		{crdOf("kustomize.toolkit.fluxcd.io", "v1", "Kustomization", "kustomizations"), "apps", nil, map[string]any{"interval": "10m"}},
+		{crdOf("helm.toolkit.fluxcd.io", "v2", "HelmRelease", "helmreleases"), "redis", nil, map[string]any{"suspend": false}},
+		{crdOf("keda.sh", "v1alpha1", "ScaledObject", "scaledobjects"), "web", nil, map[string]any{"minReplicaCount": int64(1)}},
+		{crdOf("keda.sh", "v1alpha1", "ScaledJob", "scaledjobs"), "batch", map[string]any{"autoscaling.keda.sh/paused": "false"}, map[string]any{}},
+	}
+	ns := newNamespace(t, g, "gitops")
+	types := []string{}
+	gvks := make([]schema.GroupVersionKind, len(kinds))
+	for i, k := range kinds {
+		installCRD(t, g, prod, k.crd)
+		t.Cleanup(func() { removeCRD(t, dr, k.crd.Name) })
+		gvks[i] = schema.GroupVersionKind{Group: k.crd.Spec.Group, Version: k.crd.Spec.Versions[0].Name, Kind: k.crd.Spec.Names.Kind}
+		o := widget(gvks[i], ns, k.name)
+		o.Object["spec"] = k.spec
+		if k.meta != nil {
+			o.Object["metadata"].(map[string]any)["annotations"] = k.meta
+		}
+		create(g, prod, o)
+		types = append(types, k.crd.Name)
+	}
+	create(g, prod, mapping("gitops", ns, ns, func(m *drv1.NamespaceMapping) {
+		m.Spec.ResourceTypes = types
+		m.Spec.SyncCRDs = true
+	}))
+	t.Cleanup(func() { deleteMapping(NewWithT(t), "gitops") })
+	m := triggerSync(t, g, "gitops")
+	g.Expect(m.Status.Phase).To(Equal(drv1.PhaseSynced), failedNames(m))
+	dr.Invalidate()
+
+	suspend := func(h *cluster.Handle, i int) any {
+		return nested(g, get(g, h, gvks[i], ns, kinds[i].name), "spec", "suspend")
+	}
+	annotations := func(h *cluster.Handle, i int) map[string]string {
+		return get(g, h, gvks[i], ns, kinds[i].name).GetAnnotations()
+	}
+	const paused = "autoscaling.keda.sh/paused"
+	for i := range 2 {
+		g.Expect(suspend(dr, i)).To(Equal(true))
+		g.Expect(annotations(dr, i)).To(HaveKeyWithValue(drv1.AnnotationOriginalSuspend, "false"))
+	}
+	g.Expect(annotations(dr, 2)).To(HaveKeyWithValue(paused, "true"))
+	g.Expect(annotations(dr, 2)).To(HaveKeyWithValue(drv1.AnnotationOriginalPaused, ""))
+	g.Expect(annotations(dr, 3)).To(HaveKeyWithValue(paused, "true"))
+	g.Expect(annotations(dr, 3)).To(HaveKeyWithValue(drv1.AnnotationOriginalPaused, "false"))
+
+	s := opsScope(ns, ns, "gitops")
+	cutover(g, s)
+	for i := range 2 {
+		g.Expect(suspend(dr, i)).To(Equal(false))
+		g.Expect(suspend(prod, i)).To(Equal(true))
+	}
+	g.Expect(annotations(dr, 2)).NotTo(HaveKey(paused))
+	g.Expect(annotations(dr, 3)).To(HaveKeyWithValue(paused, "false"))
+	g.Expect(annotations(prod, 2)).To(HaveKeyWithValue(paused, "true"))
+	g.Expect(annotations(prod, 3)).To(HaveKeyWithValue(paused, "true"))
+
+	failback(g, s)
+	for i := range 2 {
+		g.Expect(suspend(dr, i)).To(Equal(true))
+		g.Expect(suspend(prod, i)).To(Equal(false))
+		g.Expect(annotations(prod, i)).NotTo(HaveKey(drv1.AnnotationOriginalSuspend))
+	}
+	g.Expect(annotations(dr, 2)).To(HaveKeyWithValue(paused, "true"))
+	g.Expect(annotations(prod, 2)).NotTo(HaveKey(paused))
+	g.Expect(annotations(prod, 3)).To(HaveKeyWithValue(paused, "false"))
+	g.Expect(annotations(prod, 3)).NotTo(HaveKey(drv1.AnnotationOriginalPaused))
+}

@@ -14,7 +14,7 @@ import (
 
 // Failback returns from DR to the source, in five steps:
 //  1. with ReverseSync, copy DR's objects back into the source namespace while DR is still live,
-//  2. park every DR workload of the scope again (replicas 0, CronJobs suspended, DaemonSets
+//  2. park every DR workload of the scope again (replicas 0, suspended, paused; DaemonSets
 //     parked); if any cannot be parked, stop here: DR stays marked live and the source is not
 //     touched, so no workload runs on both sides,
 //  3. remove the live marker of the DR namespace,

@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
@@ -58,7 +59,9 @@ func Cutover(ctx context.Context, s *Scope, o Options) (*Report, error) {
 	}
 	var srcWorkloads []workload
 	if srcErr == nil {
-		if srcWorkloads, err = listWorkloads(ctx, s.Source, s.SourceNamespace, s.sourceSelector(), kinds); err != nil {
+		// Every source workload with a DR copy is parked, selected or not: a copy made before
+		// the selector changed comes live all the same.
+		if srcWorkloads, err = listWorkloads(ctx, s.Source, s.SourceNamespace, labels.Everything(), kinds); err != nil {
 			srcErr = err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 	"github.com/dr-syncer/dr-syncer/internal/engine"
@@ -78,7 +79,7 @@ func Failback(ctx context.Context, s *Scope, o Options) (*Report, error) {
 	}
 
 	st.step("restore the source workloads in %s/%s", s.Source.Name, s.SourceNamespace)
-	srcWorkloads, err := listWorkloads(ctx, s.Source, s.SourceNamespace, s.sourceSelector(), kinds)
+	srcWorkloads, err := listWorkloads(ctx, s.Source, s.SourceNamespace, labels.Everything(), kinds)
 	if err != nil {
 		return st.rep, err
 	}

@@ -31,7 +31,7 @@ type Scope struct {
 	Source, Dest                   *cluster.Handle
 	SourceNamespace, DestNamespace string
 	// Sync is the forward sync request: the final sync of a cutover and, reversed, the reverse
-	// sync of a failback. Its Selector also limits which source workloads are parked.
+	// sync of a failback.
 	Sync engine.Request
 	// MappingIDs select the DR objects acted on by their dr-syncer.io/mapping label; empty
 	// means every object dr-syncer wrote into the DR namespace.
@@ -59,14 +59,6 @@ func (s *Scope) drSelector() labels.Selector {
 		panic(err)
 	}
 	return labels.NewSelector().Add(*req)
-}
-
-// sourceSelector selects the source objects the sync copies.
-func (s *Scope) sourceSelector() labels.Selector {
-	if s.Sync.Selector == nil {
-		return labels.Everything()
-	}
-	return s.Sync.Selector
 }
 
 // Where names the source and the DR namespace for messages: "prod/shop → dr/shop".

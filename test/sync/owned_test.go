@@ -27,7 +27,7 @@ func TestOwnedObjectsDRCannotRecreate(t *testing.T) {
 	ns := newNamespace(t, g, "owned")
 	create(g, prod,
 		&corev1.Secret{ObjectMeta: ownedBy(objMeta(ns, "web-tls"), "cert-manager.io/v1", "Certificate", "web"),
-			Type: corev1.SecretTypeTLS, Data: map[string][]byte{"tls.crt": []byte("crt"), "tls.key": []byte("key")}},
+			Data: map[string][]byte{"tls.crt": []byte("crt"), "tls.key": []byte("key")}},
 		&corev1.ConfigMap{ObjectMeta: ownedBy(objMeta(ns, "generated"), "example.com/v1", "Generator", "gen")},
 		&corev1.ConfigMap{ObjectMeta: ownedBy(objMeta(ns, "from-deployment"), "apps/v1", "Deployment", "web")},
 	)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -36,12 +37,14 @@ func (r *run) scalePaths(ctx context.Context, types []Type) []Type {
 
 // scaleReplicasPath returns the specReplicasPath of t's scale subresource, or "" when t is
 // built in, served by an aggregated API (no CRD on either side), or has none. The CRD is read
-// from the source, else from the destination.
+// from the source, else (not there, or not readable) from the destination; an error means it
+// could be read from neither.
 func scaleReplicasPath(ctx context.Context, t Type, handles ...*cluster.Handle) (string, error) {
 	if isBuiltinGroup(t.GVR.Group) {
 		return "", nil
 	}
 	name := t.GVR.Resource + "." + t.GVR.Group
+	var errs []error
 	for _, h := range handles {
 		crd := &apiextensionsv1.CustomResourceDefinition{}
 		err := h.Client.Get(ctx, client.ObjectKey{Name: name}, crd)
@@ -49,7 +52,8 @@ func scaleReplicasPath(ctx context.Context, t Type, handles ...*cluster.Handle) 
 			continue
 		}
 		if err != nil {
-			return "", fmt.Errorf("reading CRD %s in cluster %s for its scale subresource: %w", name, h.Name, err)
+			errs = append(errs, fmt.Errorf("cluster %s: %w", h.Name, err))
+			continue
 		}
 		for _, v := range crd.Spec.Versions {
 			if v.Name == t.GVK.Version && v.Subresources != nil && v.Subresources.Scale != nil {
@@ -57,6 +61,9 @@ func scaleReplicasPath(ctx context.Context, t Type, handles ...*cluster.Handle) 
 			}
 		}
 		return "", nil
+	}
+	if len(errs) > 0 {
+		return "", fmt.Errorf("reading CRD %s to learn whether it has a scale subresource (needs get on customresourcedefinitions): %w", name, errors.Join(errs...))
 	}
 	return "", nil
 }

@@ -21,7 +21,7 @@ func parkedKinds(ctx context.Context, dr *cluster.Handle) ([]workloadKind, error
 	kinds := append([]workloadKind(nil), workloadKinds...)
 	crds := &apiextensionsv1.CustomResourceDefinitionList{}
 	if err := dr.Client.List(ctx, crds); err != nil {
-		return nil, fmt.Errorf("listing the CRDs of cluster %s for scale subresources: %w", dr.Name, err)
+		return nil, fmt.Errorf("listing the CRDs of cluster %s, to find the custom kinds dr-syncer parks: %w", dr.Name, err)
 	}
 	for _, crd := range crds.Items {
 		if crd.Spec.Scope != apiextensionsv1.NamespaceScoped {

@@ -52,9 +52,10 @@ func Activate(obj *unstructured.Unstructured) (out *unstructured.Unstructured, c
 }
 
 // Park is the reverse for a DR object that is live: records originals, sets replicas 0 / suspend
-// true / parking nodeSelector; a Job that has finished is left alone. A custom resource is parked only when it carries
-// original-replicas-path. An object already parked is left alone, so its annotation keeps
-// the value from before it was parked and a second Park is a no-op.
+// true / parking nodeSelector / KEDA's pause annotation; a Job that has finished is left alone,
+// and a custom resource with a scale subresource is parked only when it carries
+// original-replicas-path. An object already parked is left alone, so its annotation keeps the
+// value from before it was parked and a second Park is a no-op.
 func Park(obj *unstructured.Unstructured) (out *unstructured.Unstructured, changed bool, err error) {
 	if obj == nil {
 		return nil, false, errNilObject

@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/utils/ptr"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
 	"github.com/dr-syncer/dr-syncer/internal/engine"
 	"github.com/dr-syncer/dr-syncer/internal/ops"
+	"github.com/dr-syncer/dr-syncer/internal/transform"
 )
 
 var (
@@ -158,6 +160,21 @@ func TestScaleSubresourceIsParked(t *testing.T) {
 	g.Expect(count(prod)).To(BeEquivalentTo(4))
 	g.Expect(records(prod)).NotTo(HaveKey(drv1.AnnotationOriginalReplicas))
 	g.Expect(records(prod)).NotTo(HaveKey(drv1.AnnotationOriginalReplicasPath))
+
+	// Scaled in DR while live, then failback --reverse-sync: the source comes back at DR's count.
+	cutover(g, s)
+	live := get(g, dr, gvk, ns, "workers")
+	g.Expect(unstructured.SetNestedField(live.Object, int64(6), "spec", "workers", "count")).To(Succeed())
+	g.Expect(dr.Client.Update(context.Background(), live)).To(Succeed())
+	s.Sync = engine.Request{ResourceTypes: []string{"pools.example.com"},
+		Transform: transform.Options{MappingID: engine.MappingID(controllerNS, "pools")}}
+	_, err := ops.Failback(context.Background(), s, ops.Options{ReverseSync: true, SourceTimeout: 5 * time.Second})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(count(prod)).To(BeEquivalentTo(6))
+	g.Expect(records(prod)).NotTo(HaveKey(drv1.AnnotationOriginalReplicas))
+	g.Expect(records(prod)).NotTo(HaveKey(drv1.AnnotationOriginalReplicasPath))
+	g.Expect(count(dr)).To(BeEquivalentTo(0))
+	g.Expect(records(dr)).To(HaveKeyWithValue(drv1.AnnotationOriginalReplicas, "6"))
 }
 
 // TestCutoverResumesUnfinishedJobs: Jobs are suspended in DR; cutover resumes the ones that had
@@ -286,4 +303,18 @@ func TestFluxAndKEDAAreParked(t *testing.T) {
 	g.Expect(annotations(prod, 2)).NotTo(HaveKey(paused))
 	g.Expect(annotations(prod, 3)).To(HaveKeyWithValue(paused, "false"))
 	g.Expect(annotations(prod, 3)).NotTo(HaveKey(drv1.AnnotationOriginalPaused))
+
+	// Cutover, then failback --reverse-sync: DR's objects come home as they ran, then run.
+	cutover(g, s)
+	s.Sync = engine.Request{ResourceTypes: types, Transform: transform.Options{MappingID: engine.MappingID(controllerNS, "gitops")}}
+	_, err := ops.Failback(context.Background(), s, ops.Options{ReverseSync: true, SourceTimeout: 5 * time.Second})
+	g.Expect(err).NotTo(HaveOccurred())
+	for i := range 2 {
+		g.Expect(suspend(prod, i)).To(Equal(false))
+		g.Expect(suspend(dr, i)).To(Equal(true))
+	}
+	g.Expect(annotations(prod, 2)).NotTo(HaveKey(paused))
+	g.Expect(annotations(prod, 2)).NotTo(HaveKey(drv1.AnnotationOriginalPaused))
+	g.Expect(annotations(prod, 3)).To(HaveKeyWithValue(paused, "false"))
+	g.Expect(annotations(dr, 2)).To(HaveKeyWithValue(paused, "true"))
 }

@@ -137,15 +137,16 @@ type AccessModeMapping struct {
 	To AccessMode `json:"to"`
 }
 
-// PVCConfig controls how PersistentVolumeClaims are copied.
+// PVCConfig controls how PersistentVolumeClaims, and the claim templates of workloads, are copied.
 type PVCConfig struct {
-	// storageClassMappings rename storage classes.
+	// storageClassMappings rename storage classes: of PVCs, of StatefulSet volumeClaimTemplates
+	// and of generic ephemeral volumes in pod templates.
 	// +optional
 	// +listType=map
 	// +listMapKey=from
 	// +kubebuilder:validation:MaxItems=32
 	StorageClassMappings []StorageClassMapping `json:"storageClassMappings,omitempty"`
-	// accessModeMappings replace access modes.
+	// accessModeMappings replace access modes, in the same places.
 	// +optional
 	// +listType=map
 	// +listMapKey=from
@@ -155,6 +156,21 @@ type PVCConfig struct {
 	// +optional
 	// +kubebuilder:default=false
 	PreserveVolumeName bool `json:"preserveVolumeName,omitempty"`
+}
+
+// OwnerKind names the kind of a controller owner.
+type OwnerKind struct {
+	// group of the owner kind, such as cert-manager.io; empty for the core group.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self == '' || self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="group must be an API group such as cert-manager.io (DNS-1123 subdomain), or empty for the core group"
+	Group string `json:"group,omitempty"`
+	// kind of the owner, such as Certificate.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[A-Z][A-Za-z0-9]*$')",message="kind must be a Kind such as Certificate: a capital letter, then letters and digits"
+	Kind string `json:"kind"`
 }
 
 // NamespaceMappingSpec says which namespace is replicated where, and how.
@@ -243,10 +259,22 @@ type NamespaceMappingSpec struct {
 	// +optional
 	LabelSelector *metav1.LabelSelector `json:"labelSelector,omitempty"`
 
-	// scaleToZero parks Deployments and StatefulSets at 0 replicas in DR, recording the source count.
+	// scaleToZero parks the replica kinds (Deployments, StatefulSets, ReplicaSets,
+	// ReplicationControllers, custom resources with a scale subresource) at 0 replicas in DR,
+	// recording the source count.
 	// +optional
 	// +kubebuilder:default=true
 	ScaleToZero *bool `json:"scaleToZero,omitempty"`
+
+	// syncOwnedBy adds owner kinds whose objects are synced although they have a controller
+	// ownerReference (which the copy loses): objects owned by a controller are skipped otherwise,
+	// since DR's controllers recreate them from their owner. Secrets owned by a cert-manager.io
+	// Certificate are always synced: DR cannot recreate them without reissuing the certificate.
+	// +optional
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=atomic
+	// +kubebuilder:validation:XValidation:rule="self.all(o, self.exists_one(p, p.kind == o.kind && (has(p.group) ? p.group : '') == (has(o.group) ? o.group : '')))",message="syncOwnedBy must name each owner kind (group and kind) once"
+	SyncOwnedBy []OwnerKind `json:"syncOwnedBy,omitempty"`
 
 	// syncCRDs copies the CustomResourceDefinitions of synced custom types to DR first.
 	// +optional

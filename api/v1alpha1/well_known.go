@@ -20,8 +20,17 @@ const (
 	AnnotationSourceUID = "dr-syncer.io/source-uid"
 	// AnnotationOriginalReplicas records the source replica count of a parked workload.
 	AnnotationOriginalReplicas = "dr-syncer.io/original-replicas"
+	// AnnotationOriginalReplicasPath records, on a parked custom resource, the specReplicasPath of
+	// its CRD's scale subresource (".spec.replicas"): where AnnotationOriginalReplicas goes back.
+	AnnotationOriginalReplicasPath = "dr-syncer.io/original-replicas-path"
 	// AnnotationOriginalSuspend records the source spec.suspend of a CronJob or Job parked in DR.
 	AnnotationOriginalSuspend = "dr-syncer.io/original-suspend"
+	// AnnotationOriginalPaused records the autoscaling.keda.sh/paused annotation of a parked KEDA
+	// ScaledObject or ScaledJob ("" when it had none, which cutover removes again).
+	AnnotationOriginalPaused = "dr-syncer.io/original-paused"
+	// AnnotationSourceFinished on a DR Job records that the source Job had finished when it was
+	// last synced: "Complete" or "Failed". Cutover never resumes such a Job.
+	AnnotationSourceFinished = "dr-syncer.io/source-finished"
 	// AnnotationOriginalNodeSelector records the source nodeSelector (JSON) of a parked DaemonSet.
 	AnnotationOriginalNodeSelector = "dr-syncer.io/original-node-selector"
 	// AnnotationLiveSince on a destination namespace records when cutover brought it live

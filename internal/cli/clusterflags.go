@@ -81,7 +81,7 @@ func (f *syncFlags) register(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&f.resourceTypes, "resource-types", []string{"*"}, "types to sync: Kind, plural or plural.group, comma-separated; * means every namespaced type worth copying")
 	fs.StringSliceVar(&f.excludeResourceTypes, "exclude-resource-types", nil, "types subtracted from --resource-types, same forms")
 	fs.StringVarP(&f.selector, "selector", "l", "", "label selector of the source objects to sync (e.g. app=web,tier!=cache)")
-	fs.BoolVar(&f.scaleToZero, "scale-to-zero", true, "park Deployments and StatefulSets at 0 replicas in DR, recording the source count")
+	fs.BoolVar(&f.scaleToZero, "scale-to-zero", true, "park the replica kinds (Deployments, StatefulSets, ReplicaSets, ReplicationControllers, custom resources with a scale subresource) at 0 replicas in DR, recording the source count")
 	fs.BoolVar(&f.prune, "prune", true, "delete DR copies whose source object is gone (never objects dr-syncer did not write)")
 	fs.BoolVar(&f.syncCRDs, "sync-crds", false, "copy the CustomResourceDefinitions of synced custom types to DR first")
 	fs.StringVar(&f.conflictPolicy, "conflict-policy", string(drv1.ConflictSkip), "DR objects dr-syncer did not write: Skip (report them) or Adopt (take them over)")

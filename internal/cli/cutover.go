@@ -88,12 +88,13 @@ func newCutoverCommand() *cobra.Command {
      DR unless --prune is given, so a production namespace half deleted by the disaster is
      not mirrored into DR just before it goes live;
   3. mark the DR namespace live (annotation dr-syncer.io/live-since);
-  4. scale the source workloads that have a DR copy to 0, CronJobs suspended, DaemonSets parked,
-     recording what they ran in the same annotations dr-syncer uses in DR
+  4. park the source workloads that have a DR copy (replicas 0, CronJobs, Jobs and Flux
+     objects suspended, DaemonSets parked, KEDA scalers paused), recording what they ran in the same annotations dr-syncer uses in DR
      (dr-syncer.io/original-replicas, ...) on the source objects; skipped with a warning when
      the source does not answer;
-  5. restore every DR workload from dr-syncer's records: Deployments and StatefulSets at the
-     source's replica count, CronJobs resumed, DaemonSets unparked.
+  5. restore every DR workload from dr-syncer's records: replica counts, CronJobs and Flux
+     objects resumed, DaemonSets unparked, KEDA scalers unpaused, Jobs resumed unless the
+     source Job had finished when last synced.
 
 Only the DR cluster has to answer: with the source API server down, cutover waits
 --source-timeout for it and goes on. Every step looks before it writes, so running cutover

@@ -20,7 +20,7 @@ func newFailbackCommand() *cobra.Command {
      still live (DR may have changed while it served): the objects dr-syncer wrote into DR, with
      their current spec, adopted in the source; workloads arrive parked and step 4 starts them
      at DR's current counts. Objects created in DR by hand are not copied;
-  2. park every DR workload again: replicas 0, CronJobs suspended, DaemonSets parked. If any
+  2. park every DR workload again (replicas 0, suspended, paused; finished Jobs stay). If any
      cannot be parked (an admission policy, a quota), failback stops here with exit status 1:
      DR stays marked live and the source is not touched, so nothing runs on both sides;
   3. remove the live mark of the DR namespace;

@@ -18,9 +18,10 @@ func newSyncCommand() *cobra.Command {
 		Use:   "sync",
 		Short: "Sync a namespace into the DR cluster once",
 		Long: `Run one sync, the same the controller runs for a NamespaceMapping: copy the selected objects of
-the source namespace into the DR namespace as a parked standby image (Deployments and
-StatefulSets at 0 replicas with their counts recorded, CronJobs suspended, DaemonSets parked),
-and, with --prune, delete the copies whose source is gone.
+the source namespace into the DR namespace as a parked standby image (everything that runs
+parked, its original recorded on it: Deployments, StatefulSets, ReplicaSets,
+ReplicationControllers and scalable custom resources at 0 replicas, CronJobs, Jobs and Flux
+objects suspended, DaemonSets parked, KEDA scalers paused), and, with --prune, delete the copies whose source is gone.
 
 Progress goes to standard error: a bar on a terminal, a line per tenth of the work otherwise.
 The summary is the one plan prints. Exit status: 0 = synced, 1 = error or failed objects.

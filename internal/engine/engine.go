@@ -96,7 +96,7 @@ func Sync(ctx context.Context, req Request) (*Result, error) {
 	} else {
 		req.Dest.Invalidate()
 	}
-	types := r.servedInDest(ctx, res.Types)
+	types := r.scalePaths(ctx, r.servedInDest(ctx, res.Types))
 	r.res.Types = len(types)
 
 	states := make([]*typeState, len(types))
@@ -172,7 +172,7 @@ func (r *run) countSelected(ctx context.Context, t Type) (int, error) {
 	}
 	n := 0
 	for i := range objs {
-		if transform.SkipReason(&objs[i]) == "" {
+		if transform.SkipReason(&objs[i], r.req.Transform) == "" {
 			n++
 		}
 	}
@@ -207,7 +207,7 @@ func (r *run) list(ctx context.Context, t Type) *typeState {
 	st.listed = true
 	for i := range src {
 		obj := &src[i]
-		if reason := transform.SkipReason(obj); reason != "" {
+		if reason := transform.SkipReason(obj, r.req.Transform); reason != "" {
 			r.record(Action{GVK: t.GVK, Name: obj.GetName(), Type: ActionSkip, Reason: "Skipped", Message: reason})
 			continue
 		}

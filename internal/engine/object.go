@@ -8,6 +8,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/dr-syncer/dr-syncer/internal/transform"
 )
@@ -51,7 +52,7 @@ func SyncObject(ctx context.Context, req Request, t Type, name string) (Action, 
 	case err != nil:
 		return Action{GVK: t.GVK, Name: name, Type: ActionFailed, Reason: "GetFailed", Message: err.Error()}, fmt.Errorf("reading source %s %s: %w", t, name, err)
 	}
-	if src != nil && (transform.SkipReason(src) != "" || (req.Selector != nil && !req.Selector.Matches(labels.Set(src.GetLabels())))) {
+	if src != nil && (transform.SkipReason(src, req.Transform) != "" || (req.Selector != nil && !req.Selector.Matches(labels.Set(src.GetLabels())))) {
 		src = nil
 	}
 	live, err := r.resource(t).Get(ctx, name, metav1.GetOptions{})
@@ -93,6 +94,13 @@ func SyncObject(ctx context.Context, req Request, t Type, name string) (Action, 
 		return Action{GVK: t.GVK, Name: name, Type: ActionDelete}, nil
 	}
 	req.Guard.cancel(key)
+	path, err := scaleReplicasPath(ctx, t, req.Source, req.Dest)
+	if err != nil {
+		return Action{GVK: t.GVK, Name: name, Type: ActionFailed, Reason: "CRDReadFailed", Message: err.Error()}, err
+	}
+	if path != "" {
+		r.req.Transform.ScaleReplicasPaths = map[schema.GroupKind]string{t.GVK.GroupKind(): path}
+	}
 	desired, err := r.desired(src)
 	if err != nil {
 		// A bad object stays bad until its source changes: no retry.

@@ -67,12 +67,15 @@ func Cutover(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error)
 		return st.rep, err
 	}
 
-	// Every source workload, whatever the selector says now: each one with a DR copy is parked,
-	// or its copy must not be activated (a selector changed since the copy was made would
-	// otherwise leave it running on both sides).
+	kinds, err := parkedKinds(ctx, s.Dest)
+	if err != nil {
+		return st.rep, err
+	}
 	var srcWorkloads []workload
 	if srcErr == nil {
-		if srcWorkloads, err = listWorkloads(ctx, s.Source, s.SourceNamespace, labels.Everything()); err != nil {
+		// Every source workload with a DR copy is parked, selected or not: a copy made before
+		// the selector changed comes live all the same.
+		if srcWorkloads, err = listWorkloads(ctx, s.Source, s.SourceNamespace, labels.Everything(), kinds); err != nil {
 			srcErr = err
 		}
 	}
@@ -103,7 +106,7 @@ func Cutover(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error)
 	}
 
 	st.step("park the source workloads in %s/%s", s.Source.Name, s.SourceNamespace)
-	drWorkloads, err := listWorkloads(ctx, s.Dest, s.DestNamespace, s.drSelector())
+	drWorkloads, err := listWorkloads(ctx, s.Dest, s.DestNamespace, s.drSelector(), kinds)
 	if err != nil {
 		return st.rep, err
 	}
@@ -118,13 +121,13 @@ func Cutover(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error)
 			copies[w.key()] = true
 		}
 		var perr []error
-		notParked, perr = changeAll(ctx, g, engine.SideSource, srcWorkloads, func(w workload) bool { return copies[w.key()] }, transform.Park, st)
+		notParked, perr = changeAll(ctx, g, engine.SideSource, srcWorkloads, func(w workload) bool { return copies[w.key()] }, parkSource(kinds), st)
 		errs = append(errs, perr...)
 	}
 
 	st.step("activate the DR workloads in %s/%s", s.Dest.Name, s.DestNamespace)
 	if len(drWorkloads) == 0 {
-		st.note("no Deployments, StatefulSets, DaemonSets or CronJobs written by dr-syncer")
+		st.note("no workloads written by dr-syncer")
 	}
 	_, aerr := changeAll(ctx, g, engine.SideDR, drWorkloads, func(w workload) bool {
 		if notParked[w.key()] {

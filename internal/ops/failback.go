@@ -18,7 +18,7 @@ import (
 
 // Failback returns from DR to the source, in five steps:
 //  1. with ReverseSync, copy DR's objects back into the source namespace while DR is still live,
-//  2. park every DR workload of the scope again (replicas 0, CronJobs suspended, DaemonSets
+//  2. park every DR workload of the scope again (replicas 0, suspended, paused; DaemonSets
 //     parked); if any cannot be parked, stop here: DR stays marked live and the source is not
 //     touched, so no workload runs on both sides,
 //  3. remove the live marker of the DR namespace,
@@ -68,7 +68,11 @@ func Failback(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error
 	}
 
 	st.step("park the DR workloads in %s/%s", s.Dest.Name, s.DestNamespace)
-	drWorkloads, err := listWorkloads(ctx, s.Dest, s.DestNamespace, s.drSelector())
+	kinds, err := parkedKinds(ctx, s.Dest)
+	if err != nil {
+		return st.rep, err
+	}
+	drWorkloads, err := listWorkloads(ctx, s.Dest, s.DestNamespace, s.drSelector(), kinds)
 	if err != nil {
 		return st.rep, err
 	}
@@ -97,8 +101,7 @@ func Failback(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error
 	}
 
 	st.step("restore the source workloads in %s/%s", s.Source.Name, s.SourceNamespace)
-	// Every workload the cutover parked, whatever the selector says now.
-	srcWorkloads, err := listWorkloads(ctx, s.Source, s.SourceNamespace, labels.Everything())
+	srcWorkloads, err := listWorkloads(ctx, s.Source, s.SourceNamespace, labels.Everything(), kinds)
 	if err != nil {
 		return st.rep, err
 	}
@@ -124,13 +127,13 @@ func restoreSource(live *unstructured.Unstructured) (*unstructured.Unstructured,
 		return nil, false, err
 	}
 	annotations := out.GetAnnotations()
-	for _, k := range workloadKinds {
-		if _, ok := annotations[k.annotation]; ok && k.kind == out.GetKind() {
-			delete(annotations, k.annotation)
-			out.SetAnnotations(annotations)
+	for _, k := range []string{drv1.AnnotationOriginalReplicas, drv1.AnnotationOriginalReplicasPath, drv1.AnnotationOriginalSuspend, drv1.AnnotationOriginalNodeSelector, drv1.AnnotationSourceFinished, drv1.AnnotationOriginalPaused} {
+		if _, ok := annotations[k]; ok {
+			delete(annotations, k)
 			changed = true
 		}
 	}
+	out.SetAnnotations(annotations)
 	return out, changed, nil
 }
 

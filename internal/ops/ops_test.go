@@ -3,6 +3,7 @@ package ops
 import (
 	"testing"
 
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/json"
@@ -31,8 +32,13 @@ func TestSourceRoundTrip(t *testing.T) {
 	for _, y := range []string{
 		`{apiVersion: apps/v1, kind: Deployment, metadata: {name: web, annotations: {team: a}}, spec: {replicas: 3}}`,
 		`{apiVersion: apps/v1, kind: StatefulSet, metadata: {name: db}, spec: {replicas: 2}}`,
+		`{apiVersion: apps/v1, kind: ReplicaSet, metadata: {name: bare}, spec: {replicas: 2}}`,
+		`{apiVersion: v1, kind: ReplicationController, metadata: {name: legacy}, spec: {replicas: 4}}`,
 		`{apiVersion: batch/v1, kind: CronJob, metadata: {name: nightly}, spec: {schedule: "@daily", suspend: false}}`,
+		`{apiVersion: batch/v1, kind: Job, metadata: {name: migrate}, spec: {suspend: false}, status: {active: 1}}`,
 		`{apiVersion: apps/v1, kind: DaemonSet, metadata: {name: agent}, spec: {template: {spec: {nodeSelector: {disk: ssd}}}}}`,
+		`{apiVersion: keda.sh/v1alpha1, kind: ScaledObject, metadata: {name: web}, spec: {}}`,
+		`{apiVersion: helm.toolkit.fluxcd.io/v2, kind: HelmRelease, metadata: {name: redis}, spec: {suspend: false}}`,
 	} {
 		src := object(t, y)
 		parked, changed, err := transform.Park(src)
@@ -62,6 +68,9 @@ func kindOf(t *testing.T, u *unstructured.Unstructured) *workloadKind {
 			return &workloadKinds[i]
 		}
 	}
+	if annotation, field, ok := transform.Parked(u.GroupVersionKind().GroupKind()); ok {
+		return &workloadKind{kind: u.GetKind(), annotation: annotation, field: field, custom: true}
+	}
 	t.Fatalf("no workload kind %s", u.GetKind())
 	return nil
 }
@@ -73,6 +82,7 @@ func TestState(t *testing.T) {
 		`{kind: CronJob, spec: {}}`:                                                     "suspend=false",
 		`{kind: DaemonSet, spec: {template: {spec: {nodeSelector: {b: "2", a: "1"}}}}}`: "nodeSelector={a=1,b=2}",
 		`{kind: DaemonSet, spec: {template: {spec: {}}}}`:                               "nodeSelector={}",
+		`{apiVersion: keda.sh/v1alpha1, kind: ScaledObject, metadata: {name: w}}`:       "autoscaling.keda.sh/paused=unset",
 	} {
 		u := object(t, y)
 		if got := kindOf(t, u).state(u); got != want {
@@ -105,5 +115,36 @@ func TestDRSelector(t *testing.T) {
 	some := (&Scope{MappingIDs: []string{"ops.a", "ops.b"}}).drSelector()
 	if !some.Matches(labels.Set{drv1.LabelMapping: "ops.b"}) || some.Matches(labels.Set{drv1.LabelMapping: "ops.c"}) {
 		t.Errorf("mapping form selects %v", some)
+	}
+}
+
+// TestScaleKindRoundTrip: a source custom resource with a scale subresource is parked at
+// cutover through its kind's replicas path, which it records, and restored without the CRD.
+func TestScaleKindRoundTrip(t *testing.T) {
+	crd := &apiextensionsv1.CustomResourceDefinition{Spec: apiextensionsv1.CustomResourceDefinitionSpec{
+		Group: "example.com", Names: apiextensionsv1.CustomResourceDefinitionNames{Kind: "Pool", Plural: "pools"},
+		Versions: []apiextensionsv1.CustomResourceDefinitionVersion{
+			{Name: "v1", Served: true, Subresources: &apiextensionsv1.CustomResourceSubresources{Scale: &apiextensionsv1.CustomResourceSubresourceScale{SpecReplicasPath: ".spec.old"}}},
+			{Name: "v2", Served: true, Storage: true, Subresources: &apiextensionsv1.CustomResourceSubresources{Scale: &apiextensionsv1.CustomResourceSubresourceScale{SpecReplicasPath: ".spec.workers.count"}}},
+		},
+	}}
+	k, ok := scaleKind(crd)
+	if !ok || k.gvr.Version != "v2" || k.path != ".spec.workers.count" {
+		t.Fatalf("scaleKind = %+v, %v; want the storage version v2", k, ok)
+	}
+	src := object(t, `{apiVersion: example.com/v2, kind: Pool, metadata: {name: p}, spec: {workers: {count: 4}}}`)
+	parked, changed, err := parkSource([]workloadKind{k})(src)
+	if err != nil || !changed || k.state(parked) != "count=0" {
+		t.Fatalf("park: %v %v %s", changed, err, k.state(parked))
+	}
+	if got := parked.GetAnnotations()[drv1.AnnotationOriginalReplicasPath]; got != ".spec.workers.count" {
+		t.Errorf("recorded path %q", got)
+	}
+	restored, changed, err := restoreSource(parked)
+	if err != nil || !changed || k.state(restored) != "count=4" || len(restored.GetAnnotations()) != 0 {
+		t.Errorf("restore: %v %v %s %v", changed, err, k.state(restored), restored.GetAnnotations())
+	}
+	if _, changed, _ := parkSource([]workloadKind{k})(parked); changed {
+		t.Error("a second park changes something")
 	}
 }

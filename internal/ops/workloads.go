@@ -14,9 +14,9 @@ import (
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
 	"github.com/dr-syncer/dr-syncer/internal/engine"
+	"github.com/dr-syncer/dr-syncer/internal/transform"
 )
 
 // workloadKind is a kind dr-syncer parks: in DR after every sync, in the source at cutover.
@@ -27,17 +27,27 @@ type workloadKind struct {
 	annotation string
 	// field holds the parked value, for messages.
 	field []string
+	// custom is set for a kind served by a CRD: a cluster without the CRD has none of it.
+	custom bool
+	// path is the specReplicasPath of a custom kind with a scale subresource; "" for the others.
+	path string
+}
+
+// builtinKind is a built-in kind that transform parks by kind, in version v1.
+func builtinKind(group, resource, kind string) workloadKind {
+	annotation, field, _ := transform.Parked(schema.GroupKind{Group: group, Kind: kind})
+	return workloadKind{gvr: schema.GroupVersionResource{Group: group, Version: "v1", Resource: resource}, kind: kind,
+		annotation: annotation, field: field}
 }
 
 var workloadKinds = []workloadKind{
-	{gvr: schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}, kind: "Deployment",
-		annotation: drv1.AnnotationOriginalReplicas, field: []string{"spec", "replicas"}},
-	{gvr: schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "statefulsets"}, kind: "StatefulSet",
-		annotation: drv1.AnnotationOriginalReplicas, field: []string{"spec", "replicas"}},
-	{gvr: schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "daemonsets"}, kind: "DaemonSet",
-		annotation: drv1.AnnotationOriginalNodeSelector, field: []string{"spec", "template", "spec", "nodeSelector"}},
-	{gvr: schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "cronjobs"}, kind: "CronJob",
-		annotation: drv1.AnnotationOriginalSuspend, field: []string{"spec", "suspend"}},
+	builtinKind("apps", "deployments", "Deployment"),
+	builtinKind("apps", "statefulsets", "StatefulSet"),
+	builtinKind("apps", "replicasets", "ReplicaSet"),
+	builtinKind("", "replicationcontrollers", "ReplicationController"),
+	builtinKind("apps", "daemonsets", "DaemonSet"),
+	builtinKind("batch", "cronjobs", "CronJob"),
+	builtinKind("batch", "jobs", "Job"),
 }
 
 // ownedOnly keeps the DR workloads that are copies of the scope's mappings (engine.OwnedByAny):
@@ -58,7 +68,12 @@ type workload struct {
 	obj  *unstructured.Unstructured
 }
 
-func (w workload) key() string { return w.kind.kind + "/" + w.obj.GetName() }
+func (w workload) key() string {
+	if w.kind.custom {
+		return w.kind.kind + "." + w.kind.gvr.Group + "/" + w.obj.GetName()
+	}
+	return w.kind.kind + "/" + w.obj.GetName()
+}
 
 func (w workload) recorded() (string, bool) {
 	v, ok := w.obj.GetAnnotations()[w.kind.annotation]
@@ -66,18 +81,26 @@ func (w workload) recorded() (string, bool) {
 }
 
 // listWorkloads lists every object of the parked kinds in one namespace, by kind then name.
-func listWorkloads(ctx context.Context, h *cluster.Handle, ns string, sel labels.Selector) ([]workload, error) {
+// Objects with a controller ownerReference (a Deployment's ReplicaSets) are left out: their
+// owner is parked and activated, and they are never copied.
+// A custom kind the cluster does not serve has no objects there.
+func listWorkloads(ctx context.Context, h *cluster.Handle, ns string, sel labels.Selector, kinds []workloadKind) ([]workload, error) {
 	var out []workload
-	for i := range workloadKinds {
-		k := &workloadKinds[i]
+	for i := range kinds {
+		k := &kinds[i]
 		opts := metav1.ListOptions{LabelSelector: sel.String(), Limit: 500}
 		for {
 			l, err := h.Dynamic.Resource(k.gvr).Namespace(ns).List(ctx, opts)
+			if k.custom && apierrors.IsNotFound(err) {
+				break
+			}
 			if err != nil {
 				return nil, fmt.Errorf("listing %s in namespace %s of cluster %s: %w", k.gvr.Resource, ns, h.Name, err)
 			}
 			for j := range l.Items {
-				out = append(out, workload{kind: k, obj: &l.Items[j]})
+				if metav1.GetControllerOfNoCopy(&l.Items[j]) == nil {
+					out = append(out, workload{kind: k, obj: &l.Items[j]})
+				}
 			}
 			if opts.Continue = l.GetContinue(); opts.Continue == "" {
 				break
@@ -140,6 +163,8 @@ func (k *workloadKind) state(obj *unstructured.Unstructured) string {
 	switch {
 	case !found && name == "nodeSelector":
 		return "nodeSelector={}"
+	case !found && (k.path != "" || k.field[0] == "metadata"):
+		return name + "=unset"
 	case !found && name == "replicas":
 		return "replicas=1"
 	case !found:

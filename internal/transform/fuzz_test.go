@@ -66,7 +66,7 @@ func FuzzToDestination(f *testing.F) {
 		if !equality.Semantic.DeepEqual(before.Object, in.Object) {
 			t.Fatalf("input mutated:\nbefore %v\nafter  %v", before.Object, in.Object)
 		}
-		_ = SkipReason(in)
+		_ = SkipReason(in, testOpts)
 		if err != nil {
 			return // garbled objects are reported, not transformed
 		}

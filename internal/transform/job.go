@@ -2,6 +2,8 @@ package transform
 
 import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 )
 
 // jobGeneratedLabels are the pod template labels an API server adds to a Job when it generates
@@ -31,6 +33,36 @@ func jobToDestination(obj *unstructured.Unstructured) error {
 	}
 	if err := unstructured.SetNestedStringMap(obj.Object, labels, "spec", "template", "metadata", "labels"); err != nil {
 		return objectError(obj, err)
+	}
+	return nil
+}
+
+// jobFinished returns "Complete" or "Failed" when a Job has finished (its condition of that type
+// is True, or as many pods succeeded as it needs), and "" while it has not.
+func jobFinished(obj *unstructured.Unstructured) string {
+	conditions, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
+	for _, c := range conditions {
+		cond, _ := c.(map[string]any)
+		if t, _ := cond["type"].(string); (t == "Complete" || t == "Failed") && cond["status"] == "True" {
+			return t
+		}
+	}
+	succeeded, _, _ := unstructured.NestedInt64(obj.Object, "status", "succeeded")
+	completions, found, _ := unstructured.NestedInt64(obj.Object, "spec", "completions")
+	if !found {
+		completions = 1
+	}
+	if succeeded > 0 && succeeded >= completions {
+		return "Complete"
+	}
+	return ""
+}
+
+// recordJobFinished notes on a Job's DR copy that the source Job src has finished, so cutover
+// does not run it again.
+func recordJobFinished(out, src *unstructured.Unstructured) error {
+	if finished := jobFinished(src); finished != "" {
+		return setAnnotation(out, drv1.AnnotationSourceFinished, finished)
 	}
 	return nil
 }

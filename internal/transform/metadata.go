@@ -20,8 +20,11 @@ var managedAnnotations = []string{
 	drv1.AnnotationSource,
 	drv1.AnnotationSourceUID,
 	drv1.AnnotationOriginalReplicas,
+	drv1.AnnotationOriginalReplicasPath,
 	drv1.AnnotationOriginalSuspend,
 	drv1.AnnotationOriginalNodeSelector,
+	drv1.AnnotationSourceFinished,
+	drv1.AnnotationOriginalPaused,
 }
 
 const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"

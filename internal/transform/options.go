@@ -17,6 +17,11 @@ type Options struct {
 	MappingID       string // value of label drv1.LabelMapping
 	ScaleToZero     bool
 	PVC             drv1.PVCConfig
+	// ScaleReplicasPaths are the specReplicasPath of the scale subresource (".spec.replicas")
+	// of custom kinds that declare one: their objects are parked like Deployments.
+	ScaleReplicasPaths map[schema.GroupKind]string
+	// SyncOwnedBy are owner kinds whose owned objects are synced (see SkipReason).
+	SyncOwnedBy []schema.GroupKind
 }
 
 // LocalCluster names the cluster dr-syncer runs in, in the source annotation.
@@ -26,6 +31,8 @@ const LocalCluster = "local"
 var (
 	gkDeployment     = schema.GroupKind{Group: "apps", Kind: "Deployment"}
 	gkStatefulSet    = schema.GroupKind{Group: "apps", Kind: "StatefulSet"}
+	gkReplicaSet     = schema.GroupKind{Group: "apps", Kind: "ReplicaSet"}
+	gkRC             = schema.GroupKind{Kind: "ReplicationController"}
 	gkDaemonSet      = schema.GroupKind{Group: "apps", Kind: "DaemonSet"}
 	gkCronJob        = schema.GroupKind{Group: "batch", Kind: "CronJob"}
 	gkJob            = schema.GroupKind{Group: "batch", Kind: "Job"}
@@ -35,6 +42,11 @@ var (
 	gkSecret         = schema.GroupKind{Kind: "Secret"}
 	gkConfigMap      = schema.GroupKind{Kind: "ConfigMap"}
 	gkRoleBinding    = schema.GroupKind{Group: "rbac.authorization.k8s.io", Kind: "RoleBinding"}
+	gkNetworkPolicy  = schema.GroupKind{Group: "networking.k8s.io", Kind: "NetworkPolicy"}
+	gkKustomization  = schema.GroupKind{Group: "kustomize.toolkit.fluxcd.io", Kind: "Kustomization"}
+	gkHelmRelease    = schema.GroupKind{Group: "helm.toolkit.fluxcd.io", Kind: "HelmRelease"}
+	gkScaledObject   = schema.GroupKind{Group: "keda.sh", Kind: "ScaledObject"}
+	gkScaledJob      = schema.GroupKind{Group: "keda.sh", Kind: "ScaledJob"}
 )
 
 func groupKind(obj *unstructured.Unstructured) schema.GroupKind {

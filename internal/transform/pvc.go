@@ -52,30 +52,40 @@ func pvcToDestination(obj *unstructured.Unstructured, cfg drv1.PVCConfig) error 
 		return objectError(obj, err)
 	}
 
+	spec, _ := obj.Object["spec"].(map[string]any)
+	if err := claimSpecToDestination(spec, cfg); err != nil {
+		return objectError(obj, fmt.Errorf("spec.%w", err))
+	}
+	return nil
+}
+
+// claimSpecToDestination applies pvcConfig's storage class and access mode mappings to one
+// claim spec (of a PVC or of a claim template), in place.
+func claimSpecToDestination(spec map[string]any, cfg drv1.PVCConfig) error {
+	if spec == nil {
+		return nil
+	}
 	// storageClassName: null is valid (no class); only a set name is mapped.
-	if sc, _, _ := unstructured.NestedFieldNoCopy(obj.Object, "spec", "storageClassName"); sc != nil {
+	if sc := spec["storageClassName"]; sc != nil {
 		name, ok := sc.(string)
 		if !ok {
-			return objectError(obj, fmt.Errorf("spec.storageClassName is %T, not a string", sc))
+			return fmt.Errorf("storageClassName is %T, not a string", sc)
 		}
 		for _, m := range cfg.StorageClassMappings {
 			if m.From == name {
-				if err := unstructured.SetNestedField(obj.Object, m.To, "spec", "storageClassName"); err != nil {
-					return objectError(obj, err)
-				}
+				spec["storageClassName"] = m.To
 				break
 			}
 		}
 	}
-
-	modes, found, err := unstructured.NestedStringSlice(obj.Object, "spec", "accessModes")
+	modes, found, err := unstructured.NestedStringSlice(spec, "accessModes")
 	if err != nil {
-		return objectError(obj, err)
+		return err
 	}
 	if !found {
 		return nil
 	}
-	mapped := make([]string, 0, len(modes))
+	mapped := make([]any, 0, len(modes))
 	for _, mode := range modes {
 		for _, m := range cfg.AccessModeMappings {
 			if string(m.From) == mode {
@@ -84,13 +94,11 @@ func pvcToDestination(obj *unstructured.Unstructured, cfg drv1.PVCConfig) error 
 			}
 		}
 		// Two source modes can map to one DR mode; the API server rejects duplicates.
-		if !slices.Contains(mapped, mode) {
+		if !slices.Contains(mapped, any(mode)) {
 			mapped = append(mapped, mode)
 		}
 	}
-	if err := unstructured.SetNestedStringSlice(obj.Object, mapped, "spec", "accessModes"); err != nil {
-		return objectError(obj, err)
-	}
+	spec["accessModes"] = mapped
 	return nil
 }
 

@@ -4,7 +4,7 @@ import "testing"
 
 func TestToDestinationService(t *testing.T) {
 	runDestinationCases(t, []destinationCase{{
-		name: "allocated addresses dropped, policy and nodePorts kept",
+		name: "allocated addresses dropped, policy kept; without managedFields nodePorts are kept",
 		in: `
 apiVersion: v1
 kind: Service
@@ -34,6 +34,78 @@ spec:
 	- {name: http, port: 80, targetPort: 8080, nodePort: 30080}
 	selector: {app: web}
 `,
+	}, {
+		name: "node ports the API server allocated are dropped, those a manager set are kept",
+		in: `
+apiVersion: v1
+kind: Service
+metadata:
+	name: web
+	managedFields:
+	- manager: kubectl
+		operation: Update
+		fieldsType: FieldsV1
+		fieldsV1:
+			f:spec:
+				f:type: {}
+				f:ports:
+					.: {}
+					'k:{"port":80,"protocol":"TCP"}': {.: {}, f:port: {}, f:nodePort: {}}
+					'k:{"port":443,"protocol":"TCP"}': {.: {}, f:port: {}}
+					'k:{"port":53,"protocol":"UDP"}': {.: {}, f:port: {}}
+	- manager: helm
+		operation: Apply
+		fieldsType: FieldsV1
+		fieldsV1: {f:spec: {f:ports: {'k:{"port":53,"protocol":"UDP"}': {f:nodePort: {}}}}}
+spec:
+	type: NodePort
+	ports:
+	- {port: 80, nodePort: 30080}
+	- {port: 443, protocol: TCP, nodePort: 31443}
+	- {port: 53, protocol: UDP, nodePort: 30053}
+	- {port: 53, protocol: TCP, nodePort: 31053}
+`,
+		want: `
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+	type: NodePort
+	ports:
+	- {port: 80, nodePort: 30080}
+	- {port: 443, protocol: TCP}
+	- {port: 53, protocol: UDP, nodePort: 30053}
+	- {port: 53, protocol: TCP}
+`,
+	}, {
+		name: "a healthCheckNodePort a manager set is kept",
+		in: `
+apiVersion: v1
+kind: Service
+metadata:
+	name: lb
+	managedFields:
+	- {manager: kubectl, operation: Update, fieldsType: FieldsV1, fieldsV1: {f:spec: {f:healthCheckNodePort: {}}}}
+spec: {type: LoadBalancer, externalTrafficPolicy: Local, healthCheckNodePort: 31000, ports: [{port: 80, nodePort: 30081}]}
+`,
+		want: `
+apiVersion: v1
+kind: Service
+metadata: {name: lb}
+spec: {type: LoadBalancer, externalTrafficPolicy: Local, healthCheckNodePort: 31000, ports: [{port: 80}]}
+`,
+	}, {
+		name: "garbled managedFields are an error",
+		in: `
+apiVersion: v1
+kind: Service
+metadata:
+	name: web
+	managedFields:
+	- {manager: x, operation: Update, fieldsType: FieldsV1, fieldsV1: {f:spec: {f:ports: {'k:{port}': {f:nodePort: {}}}}}}
+spec: {ports: [{port: 80, nodePort: 30080}]}
+`,
+		wantErr: "managedFields of x",
 	}, {
 		name: "headless stays headless",
 		in: `

@@ -3,6 +3,8 @@ package transform
 import (
 	"strings"
 	"testing"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 func TestSkipReason(t *testing.T) {
@@ -30,6 +32,47 @@ metadata:
 	- {apiVersion: v1, kind: Secret, name: s, uid: u1, controller: false}
 	- {apiVersion: v1, kind: Secret, name: t, uid: u2}
 `, ""},
+		{"secret of a cert-manager Certificate", `
+apiVersion: v1
+kind: Secret
+metadata:
+	name: web-tls
+	ownerReferences:
+	- {apiVersion: cert-manager.io/v1, kind: Certificate, name: web, uid: u1, controller: true}
+type: kubernetes.io/tls
+`, ""},
+		{"configmap of a cert-manager Certificate", `
+apiVersion: v1
+kind: ConfigMap
+metadata:
+	name: web
+	ownerReferences:
+	- {apiVersion: cert-manager.io/v1, kind: Certificate, name: web, uid: u1, controller: true}
+`, "owned by controller Certificate/web"},
+		{"secret of a Certificate of another group", `
+apiVersion: v1
+kind: Secret
+metadata:
+	name: web-tls
+	ownerReferences:
+	- {apiVersion: example.com/v1, kind: Certificate, name: web, uid: u1, controller: true}
+`, "owned by controller Certificate/web"},
+		{"owner kind in syncOwnedBy", `
+apiVersion: v1
+kind: ConfigMap
+metadata:
+	name: generated
+	ownerReferences:
+	- {apiVersion: example.com/v1, kind: Generator, name: g, uid: u1, controller: true}
+`, ""},
+		{"core owner kind in syncOwnedBy", `
+apiVersion: v1
+kind: Secret
+metadata:
+	name: pull
+	ownerReferences:
+	- {apiVersion: v1, kind: ServiceAccount, name: app, uid: u1, controller: true}
+`, ""},
 		{"service account token secret", `{apiVersion: v1, kind: Secret, metadata: {name: a}, type: kubernetes.io/service-account-token}`, "token"},
 		{"opaque secret", `{apiVersion: v1, kind: Secret, metadata: {name: a}, type: Opaque}`, ""},
 		{"token type on a custom Secret kind", `{apiVersion: example.com/v1, kind: Secret, metadata: {name: a}, type: kubernetes.io/service-account-token}`, ""},
@@ -41,7 +84,9 @@ metadata:
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got := SkipReason(parse(t, tc.in))
+			opts := testOpts
+			opts.SyncOwnedBy = []schema.GroupKind{{Group: "example.com", Kind: "Generator"}, {Kind: "ServiceAccount"}}
+			got := SkipReason(parse(t, tc.in), opts)
 			if tc.want == "" && got != "" {
 				t.Errorf("SkipReason = %q, want the object synced", got)
 			}

@@ -22,7 +22,11 @@ const ParkedNodeSelectorKey = "dr-syncer.io/parked"
 type parking struct {
 	annotation string
 	parked     string
-	read       func(obj *unstructured.Unstructured) (string, error)
+	// field holds the parked value.
+	field []string
+	// path, when set, is the specReplicasPath of a custom resource, recorded with the value.
+	path string
+	read func(obj *unstructured.Unstructured) (string, error)
 	// write decodes value and sets it; a value that does not decode is an error.
 	write func(obj *unstructured.Unstructured, value string) error
 }
@@ -36,6 +40,7 @@ var (
 var replicasParking = &parking{
 	annotation: drv1.AnnotationOriginalReplicas,
 	parked:     "0",
+	field:      replicasPath,
 	read: func(obj *unstructured.Unstructured) (string, error) {
 		n, found, err := unstructured.NestedInt64(obj.Object, replicasPath...)
 		if err != nil {
@@ -58,6 +63,7 @@ var replicasParking = &parking{
 var suspendParking = &parking{
 	annotation: drv1.AnnotationOriginalSuspend,
 	parked:     "true",
+	field:      suspendPath,
 	read: func(obj *unstructured.Unstructured) (string, error) {
 		b, _, err := unstructured.NestedBool(obj.Object, suspendPath...)
 		return strconv.FormatBool(b), err
@@ -73,6 +79,7 @@ var suspendParking = &parking{
 var nodeSelectorParking = &parking{
 	annotation: drv1.AnnotationOriginalNodeSelector,
 	parked:     `{"` + ParkedNodeSelectorKey + `":"true"}`,
+	field:      nodeSelectorPath,
 	read: func(obj *unstructured.Unstructured) (string, error) {
 		sel, _, err := unstructured.NestedNullCoercingStringMap(obj.Object, nodeSelectorPath...)
 		if err != nil {
@@ -100,14 +107,29 @@ var nodeSelectorParking = &parking{
 // parkingFor returns how gk is parked, or nil when dr-syncer never parks it.
 func parkingFor(gk schema.GroupKind) *parking {
 	switch gk {
-	case gkDeployment, gkStatefulSet:
+	case gkDeployment, gkStatefulSet, gkReplicaSet, gkRC:
 		return replicasParking
-	case gkCronJob, gkJob:
+	case gkCronJob, gkJob, gkKustomization, gkHelmRelease:
 		return suspendParking
 	case gkDaemonSet:
 		return nodeSelectorParking
+	case gkScaledObject, gkScaledJob:
+		return kedaParking
 	}
 	return nil
+}
+
+// ParkedCustomKinds are the custom kinds dr-syncer parks without a scale subresource.
+var ParkedCustomKinds = []schema.GroupKind{gkKustomization, gkHelmRelease, gkScaledObject, gkScaledJob}
+
+// Parked says which annotation records the original value of a kind dr-syncer parks, and at
+// which field the parked value is; ok is false for a kind it never parks by kind.
+func Parked(gk schema.GroupKind) (annotation string, field []string, ok bool) {
+	p := parkingFor(gk)
+	if p == nil {
+		return "", nil, false
+	}
+	return p.annotation, p.field, true
 }
 
 // park records obj's live value in the annotation and parks it.
@@ -116,13 +138,23 @@ func (p *parking) park(obj *unstructured.Unstructured) error {
 	if err != nil {
 		return objectError(obj, err)
 	}
-	if err := setAnnotation(obj, p.annotation, live); err != nil {
+	if err := p.record(obj, live); err != nil {
 		return err
 	}
 	if err := p.write(obj, p.parked); err != nil {
 		return objectError(obj, err)
 	}
 	return nil
+}
+
+// record sets the annotation of the original value (and the replicas path of a custom resource).
+func (p *parking) record(obj *unstructured.Unstructured, value string) error {
+	if p.path != "" {
+		if err := setAnnotation(obj, drv1.AnnotationOriginalReplicasPath, p.path); err != nil {
+			return err
+		}
+	}
+	return setAnnotation(obj, p.annotation, value)
 }
 
 // parseReplicas accepts a decimal replica count that fits spec.replicas (int32).
@@ -134,17 +166,19 @@ func parseReplicas(s string) (int64, error) {
 	return n, nil
 }
 
-// scaleWorkload applies ScaleToZero and the scale-override label to a Deployment or StatefulSet.
-// The source count is recorded whenever DR may run a different count, so cutover can restore it.
-func scaleWorkload(obj *unstructured.Unstructured, scaleToZero bool) error {
+// scaleWorkload applies ScaleToZero and the scale-override label to a kind parked by its
+// replica count (Deployment, StatefulSet, ReplicaSet, ReplicationController, a custom resource
+// with a scale subresource). The source count is recorded whenever DR may run a different
+// count, so cutover can restore it.
+func scaleWorkload(obj *unstructured.Unstructured, scaleToZero bool, p *parking) error {
 	override, hasOverride := obj.GetLabels()[drv1.LabelScaleOverride]
 	if !hasOverride {
 		if scaleToZero {
-			return replicasParking.park(obj)
+			return p.park(obj)
 		}
 		return nil
 	}
-	source, err := replicasParking.read(obj)
+	source, err := p.read(obj)
 	if err != nil {
 		return objectError(obj, err)
 	}
@@ -158,10 +192,10 @@ func scaleWorkload(obj *unstructured.Unstructured, scaleToZero bool) error {
 	} else if !scaleToZero {
 		return nil // DR runs the source count: nothing to record
 	}
-	if err := setAnnotation(obj, drv1.AnnotationOriginalReplicas, source); err != nil {
+	if err := p.record(obj, source); err != nil {
 		return err
 	}
-	if err := replicasParking.write(obj, target); err != nil {
+	if err := p.write(obj, target); err != nil {
 		return objectError(obj, err)
 	}
 	return nil

@@ -21,6 +21,18 @@ func TestToDestinationWorkloads(t *testing.T) {
 		in:   `{apiVersion: apps/v1, kind: StatefulSet, metadata: {name: db}, spec: {replicas: 5, serviceName: db}}`,
 		want: `{apiVersion: apps/v1, kind: StatefulSet, metadata: {name: db, annotations: {dr-syncer.io/original-replicas: "5"}}, spec: {replicas: 0, serviceName: db}}`,
 	}, {
+		name: "replicationcontroller scaled to zero",
+		in:   `{apiVersion: v1, kind: ReplicationController, metadata: {name: legacy}, spec: {replicas: 4, selector: {app: legacy}}}`,
+		want: `{apiVersion: v1, kind: ReplicationController, metadata: {name: legacy, annotations: {dr-syncer.io/original-replicas: "4"}}, spec: {replicas: 0, selector: {app: legacy}}}`,
+	}, {
+		name: "replicaset scaled to zero",
+		in:   `{apiVersion: apps/v1, kind: ReplicaSet, metadata: {name: bare}, spec: {replicas: 2}}`,
+		want: `{apiVersion: apps/v1, kind: ReplicaSet, metadata: {name: bare, annotations: {dr-syncer.io/original-replicas: "2"}}, spec: {replicas: 0}}`,
+	}, {
+		name: "replicationcontroller integer override sets the count",
+		in:   `{apiVersion: v1, kind: ReplicationController, metadata: {name: legacy, labels: {dr-syncer.io/scale-override: "1"}}, spec: {replicas: 4}}`,
+		want: `{apiVersion: v1, kind: ReplicationController, metadata: {name: legacy, labels: {dr-syncer.io/scale-override: "1"}, annotations: {dr-syncer.io/original-replicas: "4"}}, spec: {replicas: 1}}`,
+	}, {
 		name: "override true keeps the source count and still records it",
 		in:   `{apiVersion: apps/v1, kind: Deployment, metadata: {name: web, labels: {dr-syncer.io/scale-override: "true"}}, spec: {replicas: 3}}`,
 		want: `{apiVersion: apps/v1, kind: Deployment, metadata: {name: web, labels: {dr-syncer.io/scale-override: "true"}, annotations: {dr-syncer.io/original-replicas: "3"}}, spec: {replicas: 3}}`,
@@ -89,6 +101,27 @@ func TestToDestinationWorkloads(t *testing.T) {
 		opts: &keep,
 		in:   `{apiVersion: batch/v1, kind: CronJob, metadata: {name: nightly}, spec: {suspend: false}}`,
 		want: `{apiVersion: batch/v1, kind: CronJob, metadata: {name: nightly, annotations: {dr-syncer.io/original-suspend: "false"}}, spec: {suspend: true}}`,
+	}, {
+		name: "flux kustomization is suspended, false recorded",
+		in:   `{apiVersion: kustomize.toolkit.fluxcd.io/v1, kind: Kustomization, metadata: {name: apps}, spec: {interval: 10m}}`,
+		want: `{apiVersion: kustomize.toolkit.fluxcd.io/v1, kind: Kustomization, metadata: {name: apps, annotations: {dr-syncer.io/original-suspend: "false"}}, spec: {interval: 10m, suspend: true}}`,
+	}, {
+		name: "flux helmrelease is suspended even without ScaleToZero",
+		opts: &keep,
+		in:   `{apiVersion: helm.toolkit.fluxcd.io/v2, kind: HelmRelease, metadata: {name: redis}, spec: {suspend: false}}`,
+		want: `{apiVersion: helm.toolkit.fluxcd.io/v2, kind: HelmRelease, metadata: {name: redis, annotations: {dr-syncer.io/original-suspend: "false"}}, spec: {suspend: true}}`,
+	}, {
+		name: "keda scaledobject is paused, no pause recorded as empty",
+		in:   `{apiVersion: keda.sh/v1alpha1, kind: ScaledObject, metadata: {name: web}, spec: {minReplicaCount: 1}}`,
+		want: `{apiVersion: keda.sh/v1alpha1, kind: ScaledObject, metadata: {name: web, annotations: {autoscaling.keda.sh/paused: "true", dr-syncer.io/original-paused: ""}}, spec: {minReplicaCount: 1}}`,
+	}, {
+		name: "keda scaledjob keeps its own pause value on record",
+		in:   `{apiVersion: keda.sh/v1alpha1, kind: ScaledJob, metadata: {name: batch, annotations: {autoscaling.keda.sh/paused: "false"}}, spec: {}}`,
+		want: `{apiVersion: keda.sh/v1alpha1, kind: ScaledJob, metadata: {name: batch, annotations: {autoscaling.keda.sh/paused: "true", dr-syncer.io/original-paused: "false"}}, spec: {}}`,
+	}, {
+		name: "a Kustomization of another group is not suspended",
+		in:   `{apiVersion: kustomize.config.k8s.io/v1beta1, kind: Kustomization, metadata: {name: k}}`,
+		want: `{apiVersion: kustomize.config.k8s.io/v1beta1, kind: Kustomization, metadata: {name: k}}`,
 	}, {
 		name: "daemonset without nodeSelector records {} and is parked",
 		in:   `{apiVersion: apps/v1, kind: DaemonSet, metadata: {name: agent}, spec: {template: {spec: {containers: []}}}}`,

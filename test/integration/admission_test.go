@@ -97,6 +97,17 @@ func TestAdmissionRejects(t *testing.T) {
 		{"bad timeZone", "NamespaceMapping", []func(map[string]any){set("timeZone", "Europe/Berlin; rm -rf")}, "timeZone must be an IANA time zone name"},
 		{"resourceTypes item with spaces", "NamespaceMapping", []func(map[string]any){set("resourceTypes", []any{"config maps"})}, "spec.resourceTypes[0]: Invalid value: \"config maps\""},
 		{"empty resourceTypes", "NamespaceMapping", []func(map[string]any){set("resourceTypes", []any{})}, "spec.resourceTypes: Invalid value: 0: spec.resourceTypes in body should have at least 1 items"},
+		{"syncOwnedBy kind lower-case", "NamespaceMapping", []func(map[string]any){set("syncOwnedBy", []any{map[string]any{"group": "example.com", "kind": "generator"}})}, "kind must be a Kind such as Certificate"},
+		{"syncOwnedBy group not DNS", "NamespaceMapping", []func(map[string]any){set("syncOwnedBy", []any{map[string]any{"group": "Example_Com", "kind": "Generator"}})}, "group must be an API group"},
+		{"syncOwnedBy without kind", "NamespaceMapping", []func(map[string]any){set("syncOwnedBy", []any{map[string]any{"group": "example.com"}})}, "spec.syncOwnedBy[0].kind: Required value"},
+		{"syncOwnedBy twice the same kind", "NamespaceMapping", []func(map[string]any){set("syncOwnedBy", []any{map[string]any{"kind": "ServiceAccount"}, map[string]any{"group": "", "kind": "ServiceAccount"}})}, "syncOwnedBy must name each owner kind (group and kind) once"},
+		{"syncOwnedBy too long", "NamespaceMapping", []func(map[string]any){set("syncOwnedBy", func() []any {
+			var l []any
+			for i := range 17 {
+				l = append(l, map[string]any{"kind": "K" + strings.Repeat("a", i)})
+			}
+			return l
+		}())}, "must have at most 16 items"},
 		{"bad accessMode", "NamespaceMapping", []func(map[string]any){set("pvcConfig.accessModeMappings", []any{map[string]any{"from": "ReadWriteOnce", "to": "RWX"}})}, `Unsupported value: "RWX"`},
 	}
 	for _, tt := range tests {
@@ -173,6 +184,7 @@ func TestAdmissionDefaults(t *testing.T) {
 	set("schedule", "@every 10m")(edges)
 	set("timeZone", "America/Argentina/Buenos_Aires")(edges)
 	set("prune.maxDeletePercent", int64(0))(edges)
+	set("syncOwnedBy", []any{map[string]any{"group": "example.com", "kind": "Generator"}, map[string]any{"kind": "ServiceAccount"}, map[string]any{"group": "example.com", "kind": "ServiceAccount"}})(edges)
 	g.Expect(k8s.Create(ctx, object("NamespaceMapping", edges))).To(Succeed())
 	// The most frequent schedules admitted: once a minute.
 	for _, schedule := range []string{"@every 1m", "@every 60s", "@every 1h30m", "* * * * *", "@hourly"} {

@@ -5,6 +5,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
@@ -37,6 +38,7 @@ func EngineRequest(m *drv1.NamespaceMapping, src, dst *cluster.Handle, workers i
 			MappingID:       engine.MappingID(m.Namespace, m.Name),
 			ScaleToZero:     spec.ScaleDown(),
 			PVC:             spec.PVCConfig,
+			SyncOwnedBy:     ownerKinds(spec.SyncOwnedBy),
 		},
 		CreateNamespace:          spec.NamespaceConfig.CreateNamespaceOrDefault(),
 		CopyNamespaceLabels:      spec.NamespaceConfig.CopyLabelsOrDefault(),
@@ -48,4 +50,12 @@ func EngineRequest(m *drv1.NamespaceMapping, src, dst *cluster.Handle, workers i
 		ImmutableFieldPolicy:     spec.ImmutableFieldPolicy,
 		Workers:                  workers,
 	}, nil
+}
+
+func ownerKinds(in []drv1.OwnerKind) []schema.GroupKind {
+	out := make([]schema.GroupKind, len(in))
+	for i, k := range in {
+		out[i] = schema.GroupKind{Group: k.Group, Kind: k.Kind}
+	}
+	return out
 }

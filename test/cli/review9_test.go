@@ -80,15 +80,9 @@ func deploymentIn(ns, name string, replicas int32) *appsv1.Deployment {
 		Replicas: ptr.To(replicas), Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "x"}}, Template: podSpec()}}
 }
 
-// TestCutoverNeverActivatesAWorkloadWhoseSourceItDidNotPark: mappings A (nsA→shared) and B
-// (nsB→shared) feed one DR namespace. `cutover --mapping A` parks only nsA's workloads, so it
-// must not activate B's copies: their source in nsB keeps running, and B's workload would run
-// on both sides ("Cutover does not activate a DR workload whose source it could not park").
-func TestCutoverNeverActivatesAWorkloadWhoseSourceItDidNotPark(t *testing.T) {
-	g := NewWithT(t)
-	a := newNamespace(g, prod, "cut-a")
-	b := newNamespace(g, prod, "cut-b")
-	shared := fmt.Sprintf("cut-shared-%d", nsCounter.Add(1))
+// twoMappingsInto creates Manual mappings a→shared and b→shared (Deployment api in a, web in
+// b) and syncs both.
+func twoMappingsInto(t *testing.T, g Gomega, a, b, shared string) {
 	create(g, prod, deploymentIn(a, "api", 2), deploymentIn(b, "web", 3))
 	for _, ns := range []string{a, b} {
 		create(g, prod, &drv1.NamespaceMapping{
@@ -98,6 +92,18 @@ func TestCutoverNeverActivatesAWorkloadWhoseSourceItDidNotPark(t *testing.T) {
 		r := drSyncer(t, "sync", "--mapping", controllerNS+"/"+ns, "--kubeconfig", kubeconfigs["prod"])
 		g.Expect(r.code).To(Equal(0), "%s", r)
 	}
+}
+
+// TestCutoverNeverActivatesAWorkloadWhoseSourceItDidNotPark: mappings A (nsA→shared) and B
+// (nsB→shared) feed one DR namespace. `cutover --mapping A` parks only nsA's workloads, so it
+// must not activate B's copies: their source in nsB keeps running, and B's workload would run
+// on both sides ("Cutover does not activate a DR workload whose source it could not park").
+func TestCutoverNeverActivatesAWorkloadWhoseSourceItDidNotPark(t *testing.T) {
+	g := NewWithT(t)
+	a := newNamespace(g, prod, "cut-a")
+	b := newNamespace(g, prod, "cut-b")
+	shared := fmt.Sprintf("cut-shared-%d", nsCounter.Add(1))
+	twoMappingsInto(t, g, a, b, shared)
 	g.Expect(nestedInt(g, get(g, dr, gvkDeployment, shared, "web"), "spec", "replicas")).To(BeEquivalentTo(0))
 
 	r := drSyncer(t, "cutover", "--mapping", controllerNS+"/"+a, "--kubeconfig", kubeconfigs["prod"])
@@ -118,15 +124,7 @@ func TestFailbackOfOneMappingKeepsTheOtherRunning(t *testing.T) {
 	a := newNamespace(g, prod, "fb-a")
 	b := newNamespace(g, prod, "fb-b")
 	shared := fmt.Sprintf("fb-shared-%d", nsCounter.Add(1))
-	create(g, prod, deploymentIn(a, "api", 2), deploymentIn(b, "web", 3))
-	for _, ns := range []string{a, b} {
-		create(g, prod, &drv1.NamespaceMapping{
-			ObjectMeta: metav1.ObjectMeta{Name: ns, Namespace: controllerNS},
-			Spec:       drv1.NamespaceMappingSpec{DestinationCluster: drClusterRef, SourceNamespace: ns, DestinationNamespace: shared, ReplicationMode: drv1.ModeManual},
-		})
-		r := drSyncer(t, "sync", "--mapping", controllerNS+"/"+ns, "--kubeconfig", kubeconfigs["prod"])
-		g.Expect(r.code).To(Equal(0), "%s", r)
-	}
+	twoMappingsInto(t, g, a, b, shared)
 	for _, ns := range []string{a, b} {
 		r := drSyncer(t, "cutover", "--mapping", controllerNS+"/"+ns, "--kubeconfig", kubeconfigs["prod"])
 		g.Expect(r.code).To(Equal(0), "%s", r)
@@ -157,15 +155,7 @@ func TestReverseSyncCopiesBackOnlyItsOwnMapping(t *testing.T) {
 	a := newNamespace(g, prod, "rev-a")
 	b := newNamespace(g, prod, "rev-b")
 	shared := fmt.Sprintf("rev-shared-%d", nsCounter.Add(1))
-	create(g, prod, deploymentIn(a, "api", 2), deploymentIn(b, "web", 3))
-	for _, ns := range []string{a, b} {
-		create(g, prod, &drv1.NamespaceMapping{
-			ObjectMeta: metav1.ObjectMeta{Name: ns, Namespace: controllerNS},
-			Spec:       drv1.NamespaceMappingSpec{DestinationCluster: drClusterRef, SourceNamespace: ns, DestinationNamespace: shared, ReplicationMode: drv1.ModeManual},
-		})
-		r := drSyncer(t, "sync", "--mapping", controllerNS+"/"+ns, "--kubeconfig", kubeconfigs["prod"])
-		g.Expect(r.code).To(Equal(0), "%s", r)
-	}
+	twoMappingsInto(t, g, a, b, shared)
 	r := drSyncer(t, "cutover", "--mapping", controllerNS+"/"+a, "--kubeconfig", kubeconfigs["prod"])
 	g.Expect(r.code).To(Equal(0), "%s", r)
 	r = drSyncer(t, "failback", "--reverse-sync", "--mapping", controllerNS+"/"+a, "--kubeconfig", kubeconfigs["prod"])

@@ -7,8 +7,14 @@ BIN := bin
 # Test bed binaries (kube-apiserver, etcd, kubectl) are built once into a cache outside the
 # checkout, or taken from $KUBEBUILDER_ASSETS when set.
 TESTBIN = $(shell ./hack/testbin.sh)
+# The one version source: VERSION goes into the binaries, the chart (version and appVersion), the
+# image and the krew manifest. `make release VERSION=v0.1.0`.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X github.com/dr-syncer/dr-syncer/internal/version.Version=$(VERSION)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+# The build date is the commit's, so that building the same commit twice gives the same bytes.
+BUILD_DATE ?= $(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null)
+VERSION_PKG := github.com/dr-syncer/dr-syncer/internal/version
+LDFLAGS := -X $(VERSION_PKG).Version=$(VERSION) -X $(VERSION_PKG).Commit=$(COMMIT) -X $(VERSION_PKG).Date=$(BUILD_DATE)
 TEST_TIMEOUT ?= 40m
 IMG ?= ghcr.io/dr-syncer/dr-syncer:$(VERSION)
 

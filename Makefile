@@ -34,16 +34,19 @@ demo: build testbin ## Run dr-syncer on two local control planes with a sample a
 	KUBEBUILDER_ASSETS="$(TESTBIN)" ./$(BIN)/dr-syncer demo
 
 .PHONY: generate
-generate: ## Regenerate deepcopy code and CRDs from api/.
+generate: ## Regenerate deepcopy code and CRDs from api/, and the chart's README from its values.
 	$(GO) tool controller-gen object:headerFile=hack/boilerplate.go.txt paths=./api/...
 	$(GO) tool controller-gen crd paths=./api/... output:crd:artifacts:config=config/crd/bases
 	./hack/sync-chart-crds.sh
+	$(GO) tool helm-docs --chart-search-root charts --sort-values-order file --skip-version-footer --log-level warning
+
+GENERATED := api config/crd charts/dr-syncer/templates/crds charts/dr-syncer/README.md
 
 .PHONY: verify-generate
 verify-generate: generate ## Fail when generated files are stale.
-	@if [ -n "$$(git status --porcelain -- api config/crd charts/dr-syncer/templates/crds)" ]; then \
+	@if [ -n "$$(git status --porcelain -- $(GENERATED))" ]; then \
 		echo "generated files are stale: run 'make generate' and commit the result"; \
-		git status --porcelain -- api config/crd charts/dr-syncer/templates/crds; git --no-pager diff --stat -- api config/crd charts/dr-syncer/templates/crds; exit 1; fi
+		git status --porcelain -- $(GENERATED); git --no-pager diff --stat -- $(GENERATED); exit 1; fi
 
 .PHONY: vet
 vet: ## go vet, gofmt and a tidy go.mod.
@@ -62,3 +65,8 @@ bench: testbin ## Benchmarks against real API servers; figures go to docs/perfor
 .PHONY: docker-build
 docker-build: ## Build the container image (needs a Docker engine).
 	docker build -t $(IMG) --build-arg VERSION=$(VERSION) .
+
+.PHONY: release
+release: ## Build a release into dist/: binaries, chart, OCI image tarball, krew manifest, SHA256SUMS (VERSION=vX.Y.Z).
+	@[[ "$(VERSION)" =~ ^v[0-9]+\.[0-9]+\.[0-9]+ ]] || { echo "make release needs VERSION=vX.Y.Z (got '$(VERSION)')"; exit 1; }
+	$(GO) run ./hack/release -version $(VERSION) -commit $(COMMIT) -date $(BUILD_DATE) -out dist

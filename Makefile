@@ -16,7 +16,6 @@ BUILD_DATE ?= $(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%
 VERSION_PKG := github.com/dr-syncer/dr-syncer/internal/version
 LDFLAGS := -X $(VERSION_PKG).Version=$(VERSION) -X $(VERSION_PKG).Commit=$(COMMIT) -X $(VERSION_PKG).Date=$(BUILD_DATE)
 TEST_TIMEOUT ?= 40m
-IMG ?= ghcr.io/dr-syncer/dr-syncer:$(VERSION)
 
 .PHONY: all
 all: build testbin
@@ -62,11 +61,7 @@ test: verify-generate vet testbin ## Stale-generation check, vet, unit, integrat
 bench: testbin ## Benchmarks against real API servers; figures go to docs/performance.md.
 	KUBEBUILDER_ASSETS="$(TESTBIN)" $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./test/bench/...
 
-.PHONY: docker-build
-docker-build: ## Build the container image (needs a Docker engine).
-	docker build -t $(IMG) --build-arg VERSION=$(VERSION) .
-
 .PHONY: release
-release: ## Build a release into dist/: binaries, chart, OCI image tarball, krew manifest, SHA256SUMS (VERSION=vX.Y.Z).
+release: ## Build a release into dist/: binaries, chart, CRDs, OCI image tarball (no Docker engine), krew manifest, SHA256SUMS (VERSION=vX.Y.Z).
 	@[[ "$(VERSION)" =~ ^v[0-9]+\.[0-9]+\.[0-9]+ ]] || { echo "make release needs VERSION=vX.Y.Z (got '$(VERSION)')"; exit 1; }
 	$(GO) run ./hack/release -version $(VERSION) -commit $(COMMIT) -date $(BUILD_DATE) -out dist

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"helm.sh/helm/v3/pkg/chart/loader"
@@ -35,4 +38,28 @@ func packageChart(dir string, m meta, out string) (string, error) {
 		return "", err
 	}
 	return chartutil.Save(chrt, out)
+}
+
+// writeCRDs concatenates the generated CRDs into one file, for `kubectl apply --server-side` when
+// the CRDs are managed outside the chart (crds.enabled=false) or upgraded ahead of it.
+func writeCRDs(dir, out string) error {
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("no CRDs in %s", dir)
+	}
+	var b bytes.Buffer
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		if !bytes.HasPrefix(data, []byte("---\n")) {
+			b.WriteString("---\n")
+		}
+		b.Write(data)
+	}
+	return os.WriteFile(out, b.Bytes(), 0o644)
 }

@@ -1,5 +1,5 @@
 // Command release builds every artefact of a dr-syncer release into one folder from one version:
-// static binaries and their archives, the packaged Helm chart, the multi-arch container image as an
+// static binaries and their archives, the packaged Helm chart, the CRDs in one file, the multi-arch container image as an
 // OCI image layout tarball (no Docker engine needed), a krew plugin manifest and SHA256SUMS.
 //
 //	go run ./hack/release -version v0.1.0 -commit $(git rev-parse HEAD) -date 2026-01-02T03:04:05Z -out dist
@@ -135,7 +135,13 @@ func run(ctx context.Context, m meta, root, out string) error {
 	}
 	fmt.Printf("%-14s %s\n", "krew", filepath.Base(krew))
 
-	files = append(files, img, chartFile, krew)
+	crds := filepath.Join(out, "dr-syncer-crds.yaml")
+	if err := writeCRDs(filepath.Join(root, "config", "crd", "bases"), crds); err != nil {
+		return fmt.Errorf("CRDs: %w", err)
+	}
+	fmt.Printf("%-14s %s\n", "crds", filepath.Base(crds))
+
+	files = append(files, img, chartFile, krew, crds)
 	if err := writeChecksums(filepath.Join(out, "SHA256SUMS"), files); err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
 	appsv1 "k8s.io/api/apps/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"sigs.k8s.io/yaml"
 
 	"github.com/dr-syncer/dr-syncer/internal/version"
@@ -326,4 +327,30 @@ func mustSHA(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// TestCRDsFile checks the release's CRD file holds every generated CRD, as separate documents.
+func TestCRDsFile(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "crds.yaml")
+	if err := writeCRDs(filepath.Join(root, "config", "crd", "bases"), out); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, doc := range strings.Split(string(data), "---\n") {
+		if strings.TrimSpace(doc) == "" {
+			continue
+		}
+		var crd apiextensionsv1.CustomResourceDefinition
+		if err := yaml.UnmarshalStrict([]byte(doc), &crd); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, crd.Name)
+	}
+	if want := []string{"namespacemappings.dr-syncer.io", "remoteclusters.dr-syncer.io"}; strings.Join(names, ",") != strings.Join(want, ",") {
+		t.Errorf("CRDs %q, want %q", names, want)
+	}
 }

@@ -28,17 +28,27 @@ func ldflags(m meta) string {
 	}, " ")
 }
 
-// buildBinary builds a static dr-syncer (CGO_ENABLED=0, -trimpath) for p into out.
-func buildBinary(ctx context.Context, root string, p platform, m meta, out string) error {
+// mainPkg is the package of the dr-syncer binary.
+const mainPkg = "./cmd/dr-syncer"
+
+// buildBinary builds pkg as a static binary (CGO_ENABLED=0, -trimpath) for p into out, stamped
+// with m's version, commit and date.
+func buildBinary(ctx context.Context, root, pkg string, p platform, m meta, out string) error {
+	return goBuild(ctx, root, pkg, out, ldflags(m), []string{"CGO_ENABLED=0", "GOOS=" + p.OS, "GOARCH=" + p.Arch}, "-trimpath")
+}
+
+// goBuild runs go build in root with extra environment variables and flags.
+func goBuild(ctx context.Context, root, pkg, out, ldflags string, env []string, flags ...string) error {
 	abs, err := filepath.Abs(out)
 	if err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false", "-ldflags", ldflags(m), "-o", abs, "./cmd/dr-syncer")
+	args := append([]string{"build", "-buildvcs=false", "-ldflags", ldflags, "-o", abs}, flags...)
+	cmd := exec.CommandContext(ctx, "go", append(args, pkg)...)
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+p.OS, "GOARCH="+p.Arch, "GOFLAGS=-mod=readonly")
+	cmd.Env = append(append(os.Environ(), "GOFLAGS=-mod=readonly"), env...)
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build for %s: %w\n%s", p, err, b)
+		return fmt.Errorf("go build %s %v: %w\n%s", pkg, env, err, b)
 	}
 	return nil
 }

@@ -101,7 +101,7 @@ func run(ctx context.Context, m meta, root, out string) error {
 	for _, p := range platforms {
 		t := time.Now()
 		bin := filepath.Join(out, fmt.Sprintf("dr-syncer-%s-%s", p.OS, p.Arch))
-		if err := buildBinary(ctx, root, p, m, bin); err != nil {
+		if err := buildBinary(ctx, root, mainPkg, p, m, bin); err != nil {
 			return err
 		}
 		a, err := writeArchive(out, p, m, bin, license)

@@ -51,7 +51,7 @@ const (
 )
 
 // Phase is a one-word summary of a NamespaceMapping for printer columns.
-// +kubebuilder:validation:Enum=Pending;Syncing;Synced;Failed;Paused
+// +kubebuilder:validation:Enum=Pending;Syncing;Synced;Failed;Paused;Live
 type Phase string
 
 const (
@@ -60,6 +60,9 @@ const (
 	PhaseSynced  Phase = "Synced"
 	PhaseFailed  Phase = "Failed"
 	PhasePaused  Phase = "Paused"
+	// PhaseLive: cutover brought the DR namespace live (dr-syncer.io/live-since); nothing is
+	// synced into it until failback.
+	PhaseLive Phase = "Live"
 )
 
 // DefaultSchedule is used when a Scheduled mapping names no schedule.

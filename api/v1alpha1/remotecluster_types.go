@@ -35,16 +35,17 @@ type RemoteClusterSpec struct {
 	// +kubebuilder:validation:MaxLength=253
 	Context string `json:"context,omitempty"`
 
-	// qps is the sustained request rate dr-syncer allows itself toward this cluster.
+	// qps, when set, limits the sustained request rate dr-syncer allows itself toward this
+	// cluster (requests per second, client side). Absent means no client-side limit: the API
+	// server's Priority and Fairness protects it, and the controller's bounded parallel writers
+	// (--workers) bound the load. Set it to cap dr-syncer's share of a busy API server.
 	// +optional
-	// +kubebuilder:default=50
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=10000
 	QPS int32 `json:"qps,omitempty"`
 
-	// burst is the request burst dr-syncer allows itself toward this cluster.
+	// burst is the request burst allowed above qps; only used with qps (default: twice qps).
 	// +optional
-	// +kubebuilder:default=100
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=20000
 	Burst int32 `json:"burst,omitempty"`

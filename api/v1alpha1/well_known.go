@@ -28,6 +28,9 @@ const (
 	// (RFC 3339). While it is set, no sync writes into the namespace (it would park the live
 	// workloads again); failback removes it.
 	AnnotationLiveSince = "dr-syncer.io/live-since"
+	// AnnotationPausedBeforeCutover on a NamespaceMapping records its spec.paused ("true" or
+	// "false") from before a cutover paused it; failback restores that value and removes it.
+	AnnotationPausedBeforeCutover = "dr-syncer.io/paused-before-cutover"
 	// AnnotationSyncNow requests a sync: every new value triggers exactly one run.
 	AnnotationSyncNow = "dr-syncer.io/sync-now"
 	// AnnotationAllowPrune with a new value releases one prune that the delete guard blocked.

@@ -34,10 +34,8 @@ import (
 const (
 	// probeTimeout bounds the reachability check of a cluster a command cannot do without.
 	probeTimeout = 10 * time.Second
-	// cliQPS and cliBurst are the client-side rate limits of the command line toward each cluster,
-	// the same as the RemoteCluster defaults.
-	cliQPS, cliBurst = clustercache.DefaultQPS, clustercache.DefaultBurst
-	// cliMappingNamespace names the flag form's mappings: their ID is cli.<source namespace>.
+	// cliMappingNamespace names the flag form's mappings: their ID is
+	// cli.<source namespace>.<source cluster ID, 8 hex digits>.
 	cliMappingNamespace = "cli"
 	// defaultControllerNamespace is where status and trigger look unless told otherwise.
 	defaultControllerNamespace = "dr-syncer-system"
@@ -218,14 +216,37 @@ func resolveFlags(ctx context.Context, cf *clusterFlags, sf *syncFlags, o resolv
 	if err != nil {
 		return nil, err
 	}
-	// The flag form's identity comes from the source alone (mapping ID cli.<source namespace>),
-	// never from what it finds in DR: it updates and prunes only its own copies, and reports
-	// another mapping's objects as conflicts.
+	// The flag form's identity comes from the source alone, never from what it finds in DR: the
+	// mapping ID cli.<source namespace>.<source cluster ID, 8 hex digits>, so it updates and
+	// prunes only its own copies (not those of a same-named namespace of another cluster), and
+	// reports another mapping's objects as conflicts.
 	req.Transform.SourceCluster, req.Selector = srcName, sel
 	if err := checkIdentity(ctx, src, cf.sourceNamespace, dst, destNS, o.needSource); err != nil {
 		return nil, err
 	}
+	if id, err := sourceIDWithin(ctx, src); err == nil {
+		req.Transform.MappingID = engine.MappingID(cliMappingNamespace, cf.sourceNamespace+"."+shortID(id))
+	} else if o.needSource {
+		return nil, err
+	}
 	return &ops.Scope{Source: src, Dest: dst, SourceNamespace: cf.sourceNamespace, DestNamespace: destNS, Sync: req}, nil
+}
+
+// sourceIDWithin reads the source cluster's identity within probeTimeout.
+func sourceIDWithin(ctx context.Context, src *cluster.Handle) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	return src.ID(ctx)
+}
+
+// shortID is the first 8 hex digits of a cluster ID (a UID), enough to tell clusters apart in
+// a mapping ID.
+func shortID(id string) string {
+	id = strings.ReplaceAll(id, "-", "")
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return id
 }
 
 // checkIdentity refuses a source and destination that are one namespace of one cluster, by
@@ -345,7 +366,7 @@ func remoteHandle(ctx context.Context, c client.Client, namespace, name, field s
 	if err != nil {
 		return nil, fmt.Errorf("kubeconfig in Secret %s/%s of RemoteCluster %s: %w", namespace, ref.Name, name, err)
 	}
-	cfg.QPS, cfg.Burst = float32(rc.Spec.QPS), int(rc.Spec.Burst)
+	clustercache.SetRateLimit(cfg, rc.Spec.QPS, rc.Spec.Burst)
 	return newHandle(name, cfg)
 }
 
@@ -408,16 +429,13 @@ func controllerHandle(ctx context.Context, path, kubeContext, hint string) (*clu
 	return h, nil
 }
 
-// newHandle builds the clients of a cluster for the command line: the RemoteCluster rate limits
-// (unless cfg sets its own), the controller's request timeout, and API server warnings printed
-// to standard error as kubectl prints them.
+// newHandle builds the clients of a cluster for the command line: no client-side rate limit
+// unless cfg sets one (a RemoteCluster's qps), the controller's request timeout, and API server
+// warnings printed to standard error as kubectl prints them.
 func newHandle(name string, cfg *rest.Config) (*cluster.Handle, error) {
 	cfg = rest.CopyConfig(cfg)
-	if cfg.QPS <= 0 {
-		cfg.QPS = cliQPS
-	}
-	if cfg.Burst <= 0 {
-		cfg.Burst = cliBurst
+	if cfg.QPS == 0 && cfg.RateLimiter == nil {
+		cfg.QPS = -1 // no client-side limit unless the kubeconfig or RemoteCluster sets one
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = clustercache.RequestTimeout

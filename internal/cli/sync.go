@@ -25,10 +25,10 @@ and, with --prune, delete the copies whose source is gone.
 Progress goes to standard error: a bar on a terminal, a line per tenth of the work otherwise.
 The summary is the one plan prints. Exit status: 0 = synced, 1 = error or failed objects.
 
-The flag form writes its objects with the mapping ID cli.<source-namespace> (label
-dr-syncer.io/mapping), derived from the source alone: it updates and prunes only its own
-copies, and reports objects that a NamespaceMapping wrote as conflicts (use --mapping to run
-that mapping's sync). Source and destination must not be one namespace of one cluster, compared
+The flag form writes its objects with the mapping ID cli.<source-namespace>.<8 hex digits of
+the source cluster ID> (label dr-syncer.io/mapping), derived from the source alone: it updates
+and prunes only its own copies, and reports objects that a NamespaceMapping wrote as conflicts
+(use --mapping to run that mapping's sync). Source and destination must not be one namespace of one cluster, compared
 by cluster identity (the UID of kube-system), not by server URL.`,
 		Example: `  # copy "shop" from the prod context into the dr context
   dr-syncer sync --source-context prod --dest-context dr --source-namespace shop

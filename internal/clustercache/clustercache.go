@@ -18,6 +18,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/version"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/util/flowcontrol"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -33,10 +34,6 @@ const (
 	ProbeTimeout = 5 * time.Second
 	// RequestTimeout bounds every request made through a handle.
 	RequestTimeout = 30 * time.Second
-	// DefaultQPS and DefaultBurst apply when a RemoteCluster built in code leaves them at zero;
-	// they equal the API defaults, never client-go's 5/10.
-	DefaultQPS   = 50
-	DefaultBurst = 100
 	// ReasonPending is the NotConnectedError reason of a cluster that has not been probed yet.
 	ReasonPending = "Pending"
 
@@ -181,21 +178,29 @@ func (c *Cache) Connect(_ context.Context, rc *drv1.RemoteCluster, data []byte) 
 	return h, nil
 }
 
+// SetRateLimit sets a cluster's client-side rate limit from a RemoteCluster's qps and burst:
+// none when qps is 0 (the API server's Priority and Fairness and the bounded writers protect
+// it, as controller-runtime does by default), else one token bucket shared by every client of
+// the handle, burst defaulting to twice qps.
+func SetRateLimit(cfg *rest.Config, qps, burst int32) {
+	if qps <= 0 {
+		cfg.QPS, cfg.Burst, cfg.RateLimiter = -1, 0, nil
+		return
+	}
+	if burst <= 0 {
+		burst = 2 * qps
+	}
+	cfg.QPS, cfg.Burst = float32(qps), int(burst)
+	// One limiter for every client of the handle: the spec's rate is per cluster, not per client.
+	cfg.RateLimiter = flowcontrol.NewTokenBucketRateLimiter(cfg.QPS, cfg.Burst)
+}
+
 func (c *Cache) build(rc *drv1.RemoteCluster, data []byte) (*cluster.Handle, error) {
 	cfg, err := kubeconfig.Load(data, rc.Spec.Context, c.opts.Policy)
 	if err != nil {
 		return nil, err
 	}
-	qps, burst := float32(rc.Spec.QPS), int(rc.Spec.Burst)
-	if qps <= 0 {
-		qps = DefaultQPS
-	}
-	if burst <= 0 {
-		burst = DefaultBurst
-	}
-	cfg.QPS, cfg.Burst = qps, burst
-	// One limiter for every client of the handle: the spec's rate is per cluster, not per client.
-	cfg.RateLimiter = flowcontrol.NewTokenBucketRateLimiter(qps, burst)
+	SetRateLimit(cfg, rc.Spec.QPS, rc.Spec.Burst)
 	cfg.Timeout = RequestTimeout
 	cfg.UserAgent = "dr-syncer/" + drversion.Version
 	return cluster.New(rc.Name, cfg)

@@ -8,6 +8,7 @@ import (
 	"k8s.io/client-go/metadata/metadatainformer"
 	"k8s.io/client-go/tools/cache"
 
+	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
 )
 
@@ -94,15 +95,22 @@ func (e *sharedInformer) watchError(err error) {
 	}
 }
 
-// newMetadataInformer watches object metadata only, without managedFields: the cache holds what
-// change detection needs, and the full object is read when it is synced.
+// newMetadataInformer watches object metadata only, without managedFields and annotations but
+// dr-syncer.io/source: the cache holds what change detection and the delete guard's count need,
+// and the full object is read when it is synced.
 func newMetadataInformer(h *cluster.Handle, namespace string, gvr schema.GroupVersionResource, selector string) cache.SharedIndexInformer {
 	inf := metadatainformer.NewFilteredMetadataInformer(h.Metadata, gvr, namespace, 0, cache.Indexers{},
 		func(o *metav1.ListOptions) { o.LabelSelector = selector }).Informer()
 	_ = inf.SetTransform(func(obj any) (any, error) {
 		if m, ok := obj.(*metav1.PartialObjectMetadata); ok {
 			m.ManagedFields = nil
+			// Only the source annotation is kept: with the label and the ownerReferences it
+			// tells the mapping's copies (engine.Owns) from objects that merely carry its label.
+			src, ok := m.Annotations[drv1.AnnotationSource]
 			m.Annotations = nil
+			if ok {
+				m.Annotations = map[string]string{drv1.AnnotationSource: src}
+			}
 		}
 		return obj, nil
 	})

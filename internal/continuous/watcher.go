@@ -208,11 +208,16 @@ func (w *Watcher) processNext(ctx context.Context) bool {
 	return true
 }
 
-// managed counts the mapping's copies in DR, as the DR informers see them.
+// managed counts the mapping's copies in DR (engine.Owns), as the DR informers see them: not
+// objects that merely carry its label, which would make a loss of every copy look small.
 func (w *Watcher) managed() int {
 	n := 0
 	for _, d := range w.dests {
-		n += len(d.GetStore().ListKeys())
+		for _, obj := range d.GetStore().List() {
+			if m, ok := obj.(metav1.Object); ok && engine.Owns(m, w.req.Transform.MappingID) {
+				n++
+			}
+		}
 	}
 	return n
 }

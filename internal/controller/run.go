@@ -38,9 +38,10 @@ func NewManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
 		return nil, fmt.Errorf("no namespace to serve: set --namespace or $POD_NAMESPACE")
 	}
 	cfg = rest.CopyConfig(cfg)
-	if cfg.QPS == 0 {
-		// client-go's default (5 qps, burst 10) would throttle syncs from the local cluster.
-		cfg.QPS, cfg.Burst = 50, 100
+	if cfg.QPS == 0 && cfg.RateLimiter == nil {
+		// No client-side limit toward the controller's own cluster (client-go's default of 5 qps
+		// would throttle syncs): Priority and Fairness protects the API server, --workers bounds us.
+		cfg.QPS = -1
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme: cluster.Scheme,

@@ -36,6 +36,7 @@ func setup(mgr ctrl.Manager, opts Options) error {
 	}
 	if err := (&namespacemapping.Reconciler{
 		Client:     mgr.GetClient(),
+		APIReader:  mgr.GetAPIReader(),
 		Clusters:   cc,
 		Local:      local,
 		Recorder:   mgr.GetEventRecorder("dr-syncer"),

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -90,7 +91,8 @@ func (r *run) write(ctx context.Context, it item) Action {
 }
 
 // recreate deletes the live object (only that exact one: UID precondition), waits until it is
-// gone and applies the desired object.
+// gone and creates the desired object. An object of that name that appeared meanwhile is not
+// the mapping's: the recreate stops (or the create fails) and leaves it as it is.
 func (r *run) recreate(ctx context.Context, it item) (*unstructured.Unstructured, error) {
 	if r.req.DryRun {
 		return it.desired, nil
@@ -104,12 +106,19 @@ func (r *run) recreate(ctx context.Context, it item) (*unstructured.Unstructured
 		if apierrors.IsNotFound(err) {
 			return true, nil
 		}
-		return err == nil && cur.GetUID() != uid, nil
+		if err == nil && cur.GetUID() != uid {
+			return false, fmt.Errorf("%s %s: %w: another object of that name appeared after the delete; it is left as it is", cur.GetKind(), cur.GetName(), ErrNotOwned)
+		}
+		return false, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return r.apply(ctx, it.t, it.desired, nil, false, false)
+	out, err := r.createObject(ctx, it.t, it.desired)
+	if apierrors.IsAlreadyExists(err) {
+		err = fmt.Errorf("%s %s: %w: another object of that name appeared after the delete; it is left as it is", it.desired.GetKind(), it.desired.GetName(), ErrNotOwned)
+	}
+	return out, err
 }
 
 // isImmutable recognises the API server's refusals to change a field in place.

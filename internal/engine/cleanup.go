@@ -64,5 +64,8 @@ func DeleteManaged(ctx context.Context, dest *cluster.Handle, namespace, mapping
 	return int(r.res.Stats.Deleted), errors.Join(errs...)
 }
 
+// ErrDestinationLiveCleanup: a mapping's copies were left because its DR namespace is live.
+var ErrDestinationLiveCleanup = errors.New("destination namespace is live: copies left in place")
+
 // IsDestinationLiveCleanup reports a cleanup skipped because the DR namespace is live.
 func IsDestinationLiveCleanup(err error) bool { return errors.Is(err, ErrDestinationLiveCleanup) }

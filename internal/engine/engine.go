@@ -28,6 +28,8 @@ type run struct {
 
 	// live is set when the DR namespace is marked live during the run (see fence).
 	live atomic.Bool
+	// destNS is the DR namespace as last read or written (nil: it does not exist yet).
+	destNS *unstructured.Unstructured
 
 	mu  sync.Mutex
 	res *Result

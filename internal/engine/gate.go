@@ -11,9 +11,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"sync/atomic"
 
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -123,6 +125,16 @@ func (r *run) apply(ctx context.Context, t Type, desired, live *unstructured.Uns
 // dr-syncer as an Update manager until the first apply converts them (upgradeOwnership). An
 // object that appeared meanwhile is not touched: the create fails and the next sync plans it.
 func (r *run) create(ctx context.Context, t Type, desired *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	out, err := r.createObject(ctx, t, desired)
+	if err == nil && !r.req.DryRun {
+		r.req.Guard.Created(1)
+	}
+	return out, err
+}
+
+// createObject is create without counting a new copy for the delete guard (recreate replaces
+// one). Never an apply: an object of that name that is not the mapping's makes it fail.
+func (r *run) createObject(ctx context.Context, t Type, desired *unstructured.Unstructured) (*unstructured.Unstructured, error) {
 	if err := r.admitWrite(nil, false); err != nil {
 		return nil, err
 	}
@@ -130,11 +142,7 @@ func (r *run) create(ctx context.Context, t Type, desired *unstructured.Unstruct
 	if r.req.DryRun {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
-	out, err := r.resource(t).Create(ctx, desired, opts)
-	if err == nil && !r.req.DryRun {
-		r.req.Guard.Created(1)
-	}
-	return out, err
+	return r.resource(t).Create(ctx, desired, opts)
 }
 
 // patchOwnership sends the managed-fields patch of upgradeOwnership.
@@ -170,28 +178,43 @@ func (r *run) deleteObject(ctx context.Context, t Type, obj *unstructured.Unstru
 }
 
 // applyNamespace writes the DR namespace's metadata; force only when the mapping owns it.
-func (r *run) applyNamespace(ctx context.Context, desired *unstructured.Unstructured, force bool) error {
+func (r *run) applyNamespace(ctx context.Context, desired *unstructured.Unstructured, force bool) (*unstructured.Unstructured, error) {
+	return r.applyClusterScoped(ctx, namespaceGVR, desired, force)
+}
+
+// applyCRD writes a CRD that dr-syncer owns in the destination (syncCRDs).
+func (r *run) applyCRD(ctx context.Context, desired *unstructured.Unstructured) error {
+	_, err := r.applyClusterScoped(ctx, crdGVR, desired, true)
+	return err
+}
+
+func (r *run) applyClusterScoped(ctx context.Context, gvr schema.GroupVersionResource, desired *unstructured.Unstructured, force bool) (*unstructured.Unstructured, error) {
 	if err := checkOpen(r.req.Dest); err != nil {
-		return err
+		return nil, err
 	}
 	opts := metav1.ApplyOptions{FieldManager: drv1.FieldManager, Force: force}
 	if r.req.DryRun {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
-	_, err := r.req.Dest.Dynamic.Resource(namespaceGVR).Apply(ctx, desired.GetName(), desired, opts)
-	return err
+	return r.req.Dest.Dynamic.Resource(gvr).Apply(ctx, desired.GetName(), desired, opts)
 }
 
-// applyCRD writes a CRD that dr-syncer owns in the destination (syncCRDs).
-func (r *run) applyCRD(ctx context.Context, desired *unstructured.Unstructured) error {
+// patchPeak writes the peak annotation with a merge patch (never a server-side apply: an apply
+// with this one field would drop the namespace metadata the same manager applied).
+func (r *run) patchPeak(ctx context.Context, m peakMark) error {
 	if err := checkOpen(r.req.Dest); err != nil {
 		return err
 	}
-	opts := metav1.ApplyOptions{FieldManager: drv1.FieldManager, Force: true}
-	if r.req.DryRun {
-		opts.DryRun = []string{metav1.DryRunAll}
+	if r.live.Load() {
+		return r.liveError()
 	}
-	_, err := r.req.Dest.Dynamic.Resource(crdGVR).Apply(ctx, desired.GetName(), desired, opts)
+	data, err := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]string{
+		PeakAnnotationPrefix + r.req.Transform.MappingID: m.String()}}})
+	if err != nil {
+		return err
+	}
+	_, err = r.req.Dest.Dynamic.Resource(namespaceGVR).Patch(ctx, r.req.Transform.DestNamespace, types.MergePatchType, data,
+		metav1.PatchOptions{FieldManager: drv1.FieldManager})
 	return err
 }
 
@@ -311,7 +334,34 @@ func (g *Gate) SetLiveSince(ctx context.Context, ns *corev1.Namespace, value str
 	return err
 }
 
-// --- mapping deletion ---
+// RecordEvent writes an Event about the DR namespace into it (events.k8s.io/v1), so the
+// cluster that serves production after a cutover keeps the record even when the controller's
+// cluster is gone.
+func (g *Gate) RecordEvent(ctx context.Context, eventType, reason, action, note string) error {
+	if err := checkOpen(g.Dest); err != nil {
+		return err
+	}
+	// Regarding names the namespace inside itself, so the Event lives (and is listed) there.
+	ev := NewEvent(g.DestNamespace, corev1.ObjectReference{APIVersion: "v1", Kind: "Namespace", Name: g.DestNamespace, Namespace: g.DestNamespace}, eventType, reason, action, note)
+	return g.Dest.Client.Create(ctx, ev)
+}
 
-// ErrDestinationLiveCleanup: a mapping's copies were left because its DR namespace is live.
-var ErrDestinationLiveCleanup = errors.New("destination namespace is live: copies left in place")
+// NewEvent builds an events.k8s.io/v1 Event of the command line (reporting controller
+// dr-syncer.io/cli) about regarding, in namespace. note is cut to the API's 1 KiB.
+func NewEvent(namespace string, regarding corev1.ObjectReference, eventType, reason, action, note string) *eventsv1.Event {
+	host, _ := os.Hostname()
+	if host == "" {
+		host = "unknown"
+	}
+	return &eventsv1.Event{
+		ObjectMeta:          metav1.ObjectMeta{GenerateName: "dr-syncer-", Namespace: namespace},
+		EventTime:           metav1.NowMicro(),
+		ReportingController: "dr-syncer.io/cli",
+		ReportingInstance:   truncate("dr-syncer-cli-"+host, 128),
+		Action:              action,
+		Reason:              reason,
+		Regarding:           regarding,
+		Note:                truncate(note, 1024),
+		Type:                eventType,
+	}
+}

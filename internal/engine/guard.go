@@ -68,8 +68,15 @@ func (g *DeleteGuard) lossLocked() int {
 }
 
 func (g *DeleteGuard) addLocked(delta int) {
-	g.level += delta
 	at := g.now().Truncate(time.Minute)
+	// The level before the change is a peak too: a guard that starts empty (a controller
+	// restart, copies already in DR) must remember its first deletions.
+	g.sampleLocked(at)
+	g.level += delta
+	g.sampleLocked(at)
+}
+
+func (g *DeleteGuard) sampleLocked(at time.Time) {
 	if n := len(g.samples); n > 0 && g.samples[n-1].at.Equal(at) {
 		g.samples[n-1].peak = max(g.samples[n-1].peak, g.level)
 		return
@@ -87,25 +94,28 @@ func (g *DeleteGuard) Created(n int) {
 	g.addLocked(n)
 }
 
-// admitBatch decides a prune of n of managed objects (a full sync, the CLI). allow releases the
-// guard. On admission the deletions are recorded and a standing block is lifted.
-func (g *DeleteGuard) admitBatch(n, managed, maxPercent int, allow bool) *PruneBlock {
+// admitBatch decides a prune of n of managed objects (a full sync, the CLI), given the peak the
+// DR namespace records for the mapping (0: none). allow releases the guard and restarts the
+// window from the objects that remain. On admission the deletions are recorded and a standing
+// block is lifted.
+func (g *DeleteGuard) admitBatch(n, managed, recordedPeak, maxPercent int, allow bool) *PruneBlock {
 	if g == nil {
-		if !allow && GuardTrips(n, managed, maxPercent) {
-			return &PruneBlock{WouldDelete: n, Managed: managed}
-		}
-		return nil
+		g = NewDeleteGuard() // judged on its own and the recorded peak (CLI)
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	loss := g.lossLocked()
-	if !allow && GuardTrips(loss+n, managed+loss, maxPercent) {
-		g.blocked = &PruneBlock{WouldDelete: n, Managed: managed, Lost: loss}
+	peak := max(managed+g.lossLocked(), recordedPeak, managed)
+	lost := peak - managed
+	if !allow && GuardTrips(lost+n, peak, maxPercent) {
+		g.blocked = &PruneBlock{WouldDelete: n, Managed: managed, Lost: lost}
 		b := *g.blocked
 		return &b
 	}
 	g.blocked = nil
 	clear(g.pending)
+	if allow {
+		g.samples = nil
+	}
 	g.addLocked(-n)
 	return nil
 }
@@ -155,6 +165,18 @@ func (g *DeleteGuard) admitOne(key string, managed, maxPercent int) Decision {
 	delete(g.pending, key)
 	g.addLocked(-1)
 	return Delete
+}
+
+// release lifts a standing block when a full sync found nothing to delete: the deletions it held
+// were undone in the source. The window keeps what was lost.
+func (g *DeleteGuard) release() {
+	if g == nil {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.blocked = nil
+	clear(g.pending)
 }
 
 // cancel drops a Continuous deletion candidate whose source came back or was selected again.

@@ -70,7 +70,7 @@ func TestDeleteGuardChurnDoesNotTrip(t *testing.T) {
 	// A release replaces 15 objects every five minutes for hours: the level never drops far.
 	for round := range 50 {
 		for i := range 15 {
-			if b := g.admitBatch(1, 20, 50, false); b != nil {
+			if b := g.admitBatch(1, 20, 0, 50, false); b != nil {
 				t.Fatalf("round %d, delete %d: churn tripped the guard: %+v", round, i, b)
 			}
 			g.Created(1)
@@ -82,10 +82,10 @@ func TestDeleteGuardChurnDoesNotTrip(t *testing.T) {
 func TestDeleteGuardAllowReleases(t *testing.T) {
 	g := NewDeleteGuard()
 	g.Created(30)
-	if g.admitBatch(30, 30, 50, false) == nil {
+	if g.admitBatch(30, 30, 0, 50, false) == nil {
 		t.Fatal("30 of 30 admitted")
 	}
-	if g.admitBatch(30, 30, 50, true) != nil || g.Blocked() != nil {
+	if g.admitBatch(30, 30, 0, 50, true) != nil || g.Blocked() != nil {
 		t.Fatal("allow-prune did not release")
 	}
 }
@@ -114,7 +114,7 @@ func TestDeleteGuardProperty(t *testing.T) {
 					continue
 				}
 				n := 1 + rng.IntN(managed)
-				if g.admitBatch(n, managed, pct, false) == nil {
+				if g.admitBatch(n, managed, 0, pct, false) == nil {
 					managed -= n
 				}
 			case 2:
@@ -187,5 +187,21 @@ func TestOwnership(t *testing.T) {
 				t.Fatalf("with Adopt: message %q, adoptable %v", got, tc.adoptOK)
 			}
 		})
+	}
+}
+
+// TestDeleteGuardRemembersFirstBatchAfterRestart: a guard starts empty when the controller
+// starts, with the mapping's copies already in DR (nothing "created" since). The first batch it
+// admits must count in the window like any other: 10 of 20 copies go (the guard's minimum),
+// then the other 10 in the next run is 20 of 20 lost, a mass deletion.
+func TestDeleteGuardRemembersFirstBatchAfterRestart(t *testing.T) {
+	c := &fakeClock{t: time.Unix(1e9, 0)}
+	g := newTestGuard(c)
+	if b := g.admitBatch(10, 20, 0, 50, false); b != nil {
+		t.Fatalf("10 of 20: blocked %+v, want admitted (the guard's minimum)", b)
+	}
+	c.add(time.Minute)
+	if b := g.admitBatch(10, 10, 0, 50, false); b == nil {
+		t.Fatal("the other 10 of 20 a minute later were admitted: the first batch after a restart is forgotten")
 	}
 }

@@ -61,6 +61,7 @@ func (r *run) ensureNamespaces(ctx context.Context) (destExists bool, err error)
 		return true, err
 	}
 	r.fence(ctx, live)
+	r.destNS = live
 	desired := &unstructured.Unstructured{}
 	desired.SetAPIVersion("v1")
 	desired.SetKind("Namespace")
@@ -86,21 +87,30 @@ func (r *run) ensureNamespaces(ctx context.Context) (destExists bool, err error)
 	}
 	desired.SetLabels(lbls)
 	desired.SetAnnotations(anns)
-	if err := r.applyNamespace(ctx, desired, ours); err != nil {
+	out, err := r.applyNamespace(ctx, desired, ours)
+	if err != nil {
 		return live != nil, fmt.Errorf("writing destination namespace %q: %w", destName, err)
+	}
+	if !r.req.DryRun {
+		r.destNS = out
 	}
 	return true, nil
 }
 
-// copyExcept copies namespace metadata except keys local to a cluster and every dr-syncer.io/
-// key: those describe the source namespace's own role (a former DR namespace that is live now
-// carries live-since), never the DR namespace's.
+// copyExcept copies namespace metadata except keys local to a cluster and every key of
+// dr-syncer's (dr-syncer.io/ and *.dr-syncer.io/): those describe the source namespace's own
+// role (a former DR namespace that is live now carries live-since), never the DR namespace's.
 func copyExcept(dst, src map[string]string) {
 	for k, v := range src {
-		if !namespaceLocalKeys[k] && !strings.HasPrefix(k, drv1.GroupPrefix) {
+		if !namespaceLocalKeys[k] && !isDrSyncerKey(k) {
 			dst[k] = v
 		}
 	}
+}
+
+func isDrSyncerKey(k string) bool {
+	prefix, _, ok := strings.Cut(k, "/")
+	return ok && (prefix+"/" == drv1.GroupPrefix || strings.HasSuffix(prefix, "."+strings.TrimSuffix(drv1.GroupPrefix, "/")))
 }
 
 func containsAll(have, want map[string]string) bool {

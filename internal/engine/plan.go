@@ -83,10 +83,9 @@ func (r *run) plan(ctx context.Context, t Type, desired, live *unstructured.Unst
 		r.req.Applied.put(live)
 		return it
 	}
+	// The write stage applies desired again (a dry run under plan, whose result the diff shows):
+	// out carries managedFields and cannot be applied itself.
 	it.action, it.drift = ActionUpdate, true
-	if r.req.DryRun {
-		it.desired = out
-	}
 	return it
 }
 

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -32,18 +33,32 @@ func (r *run) prune(ctx context.Context, states []*typeState) {
 			}
 		}
 	}
+	mark := readPeak(r.destNS, r.req.Transform.MappingID, time.Now())
+	// The level recorded as a peak counts the copies this run created (not listed before it).
+	r.mu.Lock()
+	created := int(r.res.Stats.Created)
+	r.mu.Unlock()
 	if len(cands) == 0 {
+		if !r.req.DryRun {
+			// Nothing to delete: whatever Continuous mode held was undone in the source.
+			r.req.Guard.release()
+		}
+		r.notePeak(ctx, mark, managed+created, false)
 		return
 	}
+	guard := r.req.Guard
 	if r.req.DryRun {
-		// plan: report what the guard would do, without recording anything.
-		if GuardTrips(len(cands), managed, r.req.MaxDeletePercent) && !r.req.AllowPrune {
-			r.res.PruneBlocked = &PruneBlock{WouldDelete: len(cands), Managed: managed}
-			return
-		}
-	} else if b := r.req.Guard.admitBatch(len(cands), managed, r.req.MaxDeletePercent, r.req.AllowPrune); b != nil {
+		guard = nil // plan: report what the guard would do, without recording anything
+	}
+	if b := guard.admitBatch(len(cands), managed, mark.count, r.req.MaxDeletePercent, r.req.AllowPrune); b != nil {
 		r.res.PruneBlocked = b
+		r.notePeak(ctx, mark, managed+created, false)
 		return
+	}
+	if r.req.AllowPrune {
+		defer r.notePeak(ctx, mark, managed+created-len(cands), true)
+	} else {
+		defer r.notePeak(ctx, mark, managed+created, false)
 	}
 	if err := r.recheckFence(ctx); err != nil {
 		r.record(Action{Type: ActionFailed, Reason: "DestinationLive", Message: err.Error()})

@@ -38,6 +38,10 @@ var (
 		Name: "drsyncer_drift_corrections_total",
 		Help: "Hand edits in the destination that a sync reverted.",
 	}, []string{"mapping"})
+	mappingLive = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "drsyncer_namespacemapping_live",
+		Help: "1 while the mapping's DR namespace is live (cutover), else 0; alerts on readiness and RPO exclude live mappings.",
+	}, []string{"mapping"})
 	pruneBlocked = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "drsyncer_prune_blocked",
 		Help: "1 while the delete guard holds back a prune for the mapping.",
@@ -51,7 +55,7 @@ var (
 
 func init() {
 	ctrlmetrics.Registry.MustRegister(syncRuns, syncDuration, objectsApplied, lastSuccess, mappingReady,
-		scheduleInterval, driftCorrections, pruneBlocked, propagationLag)
+		scheduleInterval, driftCorrections, pruneBlocked, propagationLag, mappingLive)
 }
 
 // SyncRun records one full sync.
@@ -74,6 +78,9 @@ func LastSuccess(mapping string, t time.Time) {
 
 // MappingReady sets the ready gauge.
 func MappingReady(mapping string, ready bool) { mappingReady.WithLabelValues(mapping).Set(b2f(ready)) }
+
+// MappingLive sets the live gauge.
+func MappingLive(mapping string, live bool) { mappingLive.WithLabelValues(mapping).Set(b2f(live)) }
 
 // ScheduleInterval sets the expected interval between syncs; 0 (Manual) removes the series.
 func ScheduleInterval(mapping string, d time.Duration) {
@@ -106,7 +113,7 @@ func ForgetMapping(mapping string) {
 	l := prometheus.Labels{"mapping": mapping}
 	for _, v := range []interface{ DeletePartialMatch(prometheus.Labels) int }{
 		syncRuns, syncDuration, objectsApplied, lastSuccess, mappingReady, scheduleInterval,
-		driftCorrections, pruneBlocked, propagationLag,
+		driftCorrections, pruneBlocked, propagationLag, mappingLive,
 	} {
 		v.DeletePartialMatch(l)
 	}

@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
 	"github.com/dr-syncer/dr-syncer/internal/engine"
 	"github.com/dr-syncer/dr-syncer/internal/transform"
@@ -28,7 +31,7 @@ import (
 // namespace than DR (engine.CheckIdentity). Every write goes through the engine's gate, every
 // step looks before it writes, so a second run changes nothing and a run after a crash or a
 // failed step finishes the job.
-func Cutover(ctx context.Context, s *Scope, o Options) (*Report, error) {
+func Cutover(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error) {
 	st := newSteps(o, 5)
 	var errs []error
 	ns, err := getNamespace(ctx, s.Dest, s.DestNamespace)
@@ -46,15 +49,30 @@ func Cutover(ctx context.Context, s *Scope, o Options) (*Report, error) {
 			srcErr = err
 		}
 	}
+	recordEvent(ctx, s, g, st, corev1.EventTypeNormal, "CutoverStarted", "Cutover", "cutover of "+s.Where()+" started")
+	defer func() {
+		if retErr != nil {
+			recordEvent(ctx, s, g, st, corev1.EventTypeWarning, "CutoverFailed", "Cutover", fmt.Sprintf("cutover of %s failed: %v; run it again once the cause is fixed", s.Where(), retErr))
+			return
+		}
+		note := "cutover of " + s.Where() + " completed: DR is live"
+		if len(st.rep.Warnings) > 0 {
+			note += fmt.Sprintf(", with %d warnings: %s", len(st.rep.Warnings), strings.Join(st.rep.Warnings, "; "))
+		}
+		recordEvent(ctx, s, g, st, corev1.EventTypeNormal, "CutoverCompleted", "Cutover", note)
+	}()
 
 	st.step("pause the NamespaceMappings that write into %s/%s", s.Dest.Name, s.DestNamespace)
 	if err := setPaused(ctx, s, st, true); err != nil {
 		return st.rep, err
 	}
 
+	// Every source workload, whatever the selector says now: each one with a DR copy is parked,
+	// or its copy must not be activated (a selector changed since the copy was made would
+	// otherwise leave it running on both sides).
 	var srcWorkloads []workload
 	if srcErr == nil {
-		if srcWorkloads, err = listWorkloads(ctx, s.Source, s.SourceNamespace, s.sourceSelector()); err != nil {
+		if srcWorkloads, err = listWorkloads(ctx, s.Source, s.SourceNamespace, labels.Everything()); err != nil {
 			srcErr = err
 		}
 	}
@@ -90,6 +108,7 @@ func Cutover(ctx context.Context, s *Scope, o Options) (*Report, error) {
 		return st.rep, err
 	}
 	drWorkloads = ownedOnly(drWorkloads, s.MappingIDs)
+	drWorkloads = s.copiesOfScope(drWorkloads, st)
 	var notParked map[string]bool
 	if srcErr != nil {
 		st.warn("source workloads not parked: the source is unreachable; when it answers again, re-run this cutover before anything else starts them (it then parks the source and changes nothing in DR)")
@@ -217,4 +236,28 @@ func setLiveSince(ctx context.Context, g *engine.Gate, ns *corev1.Namespace, val
 		return fmt.Errorf("annotating namespace %s in cluster %s: %w", ns.Name, g.Dest.Name, err)
 	}
 	return nil
+}
+
+// copiesOfScope keeps the DR workloads copied from the scope's source namespace and selection:
+// only their sources are parked by this cutover. Another mapping's copies in the same DR
+// namespace (from another namespace, or another selection) are left parked, with a warning:
+// activating them would run them on both sides.
+func (s *Scope) copiesOfScope(ws []workload, st *steps) []workload {
+	out := ws[:0:0]
+	for _, w := range ws {
+		if s.copiedFromScope(w) {
+			out = append(out, w)
+			continue
+		}
+		st.warn("%s not activated: it is a copy of %s (mapping %s), not of %s/%s, and this cutover does not park its source; cut over its own mapping",
+			w.key(), w.obj.GetAnnotations()[drv1.AnnotationSource], w.obj.GetLabels()[drv1.LabelMapping], s.Source.Name, s.SourceNamespace)
+	}
+	return out
+}
+
+// copiedFromScope tells whether a DR workload is a copy of an object of the scope's source
+// namespace (its dr-syncer.io/source annotation) that the scope's selector selects.
+func (s *Scope) copiedFromScope(w workload) bool {
+	parts := strings.Split(w.obj.GetAnnotations()[drv1.AnnotationSource], "/") // cluster/namespace/name
+	return len(parts) >= 3 && parts[len(parts)-2] == s.SourceNamespace && s.sourceSelector().Matches(labels.Set(w.obj.GetLabels()))
 }

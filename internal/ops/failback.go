@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 	"github.com/dr-syncer/dr-syncer/internal/engine"
@@ -25,7 +29,7 @@ import (
 // The source must answer and be another cluster or namespace than DR. Like Cutover, every
 // write goes through the engine's gate and every step looks before it writes: re-running a
 // failback that stopped finishes it.
-func Failback(ctx context.Context, s *Scope, o Options) (*Report, error) {
+func Failback(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error) {
 	st := newSteps(o, 5)
 	if err := Probe(ctx, s.Source, o.sourceTimeout()); err != nil {
 		return st.rep, fmt.Errorf("failback needs the source cluster: %w; wait until it answers (or raise --source-timeout)", err)
@@ -34,6 +38,13 @@ func Failback(ctx context.Context, s *Scope, o Options) (*Report, error) {
 	if err := engine.NewGate(ctx, g, true); err != nil {
 		return st.rep, fmt.Errorf("failback: %w", err)
 	}
+	defer func() {
+		if retErr != nil {
+			recordEvent(ctx, s, g, st, corev1.EventTypeWarning, "FailbackFailed", "Failback", fmt.Sprintf("failback of %s failed: %v; run it again once the cause is fixed", s.Where(), retErr))
+			return
+		}
+		recordEvent(ctx, s, g, st, corev1.EventTypeNormal, "FailbackCompleted", "Failback", "failback of "+s.Where()+" completed: DR is parked, the source runs")
+	}()
 	ns, err := getNamespace(ctx, s.Dest, s.DestNamespace)
 	if err != nil {
 		return st.rep, err
@@ -61,7 +72,16 @@ func Failback(ctx context.Context, s *Scope, o Options) (*Report, error) {
 	if err != nil {
 		return st.rep, err
 	}
-	if _, errs := changeAll(ctx, g, engine.SideDR, ownedOnly(drWorkloads, s.MappingIDs), nil, transform.Park, st); len(errs) > 0 {
+	drWorkloads = ownedOnly(drWorkloads, s.MappingIDs)
+	// Copies of other mappings (another source namespace or selection) are not this failback's:
+	// their sources stay parked, so they keep running in DR, and the namespace stays live.
+	var othersLive []string
+	for _, w := range drWorkloads {
+		if _, live, _ := transform.Park(w.obj); live && !s.copiedFromScope(w) {
+			othersLive = append(othersLive, fmt.Sprintf("%s (mapping %s)", w.key(), w.obj.GetLabels()[drv1.LabelMapping]))
+		}
+	}
+	if _, errs := changeAll(ctx, g, engine.SideDR, drWorkloads, s.copiedFromScope, transform.Park, st); len(errs) > 0 {
 		return st.rep, fmt.Errorf("%d DR workloads could not be parked: %w; DR is still marked live and the source was not changed, so nothing runs on both sides: fix the cause (an admission policy, a quota, RBAC) and re-run failback",
 			len(errs), errors.Join(errs...))
 	}
@@ -69,12 +89,15 @@ func Failback(ctx context.Context, s *Scope, o Options) (*Report, error) {
 	st.step("remove the live mark of namespace %s in %s", s.DestNamespace, s.Dest.Name)
 	if liveSince == "" {
 		st.note("not marked live")
+	} else if len(othersLive) > 0 {
+		st.warn("kept: copies of other mappings run live in it: %s; fail those back to remove the mark", strings.Join(othersLive, ", "))
 	} else if err := setLiveSince(ctx, g, ns, "", st); err != nil {
 		return st.rep, err
 	}
 
 	st.step("restore the source workloads in %s/%s", s.Source.Name, s.SourceNamespace)
-	srcWorkloads, err := listWorkloads(ctx, s.Source, s.SourceNamespace, s.sourceSelector())
+	// Every workload the cutover parked, whatever the selector says now.
+	srcWorkloads, err := listWorkloads(ctx, s.Source, s.SourceNamespace, labels.Everything())
 	if err != nil {
 		return st.rep, err
 	}
@@ -117,6 +140,14 @@ func restoreSource(live *unstructured.Unstructured) (*unstructured.Unstructured,
 func ReverseRequest(s *Scope) engine.Request {
 	f := s.Sync
 	sel := s.drSelector()
+	if len(s.MappingIDs) > 0 {
+		// Only this mapping's copies: another mapping's would land in this source namespace.
+		own, err := labels.NewRequirement(drv1.LabelMapping, selection.Equals, []string{f.Transform.MappingID})
+		if err != nil {
+			panic(err) // mapping IDs are label values by construction
+		}
+		sel = labels.NewSelector().Add(*own)
+	}
 	if f.Selector != nil {
 		reqs, _ := f.Selector.Requirements()
 		sel = sel.Add(reqs...)

@@ -3,12 +3,15 @@ package ops
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
+	"github.com/dr-syncer/dr-syncer/internal/engine"
 )
 
 // inFlightWait bounds the wait for a sync that was running when its mapping was paused.
@@ -28,6 +31,48 @@ func MappingsInto(ctx context.Context, c client.Client, namespace, destCluster, 
 		}
 	}
 	return out, nil
+}
+
+// recordEvent writes a cutover or failback Event in the DR namespace (always: that cluster
+// answers) and on every NamespaceMapping of the scope (when the controller's cluster is known).
+// An Event that cannot be written is a note, never a failure of the operation.
+func recordEvent(ctx context.Context, s *Scope, g *engine.Gate, st *steps, eventType, reason, action, note string) {
+	if st.dryRun {
+		return
+	}
+	if err := g.RecordEvent(ctx, eventType, reason, action, note); err != nil {
+		st.note("Event %s not recorded in namespace %s of %s: %v", reason, s.DestNamespace, s.Dest.Name, err)
+	}
+	if s.Controller == nil {
+		return
+	}
+	for _, key := range s.Mappings {
+		ref := corev1.ObjectReference{APIVersion: drv1.GroupVersion.String(), Kind: "NamespaceMapping", Namespace: key.Namespace, Name: key.Name}
+		if err := s.Controller.Create(ctx, engine.NewEvent(key.Namespace, ref, eventType, reason, action, note)); err != nil {
+			st.note("Event %s not recorded on NamespaceMapping %s: %v", reason, key, err)
+		}
+	}
+}
+
+// pauseChange computes what a cutover (paused) or failback (!paused) does to a mapping: the
+// spec.paused it wants, and the value of annotation AnnotationPausedBeforeCutover to write (nil:
+// leave it, "": remove it). Cutover records the administrator's own paused state once (a second
+// cutover keeps the first record); failback restores it, so a mapping paused before the cutover
+// stays paused.
+func pauseChange(m *drv1.NamespaceMapping, paused bool) (want bool, record *string) {
+	before, recorded := m.Annotations[drv1.AnnotationPausedBeforeCutover]
+	if paused {
+		if recorded {
+			return true, nil
+		}
+		v := strconv.FormatBool(m.Spec.Paused)
+		return true, &v
+	}
+	if !recorded {
+		return false, nil
+	}
+	empty := ""
+	return before == "true", &empty
 }
 
 // setPaused sets spec.paused of every mapping of the scope with a merge patch (the field belongs
@@ -51,16 +96,34 @@ func setPaused(ctx context.Context, s *Scope, st *steps, paused bool) error {
 		if err := s.Controller.Get(ctx, key, m); err != nil {
 			return fmt.Errorf("reading NamespaceMapping %s: %w", key, err)
 		}
-		if m.Spec.Paused == paused {
+		want, record := pauseChange(m, paused)
+		if m.Spec.Paused == want && record == nil {
 			st.note("NamespaceMapping %s: already %sd", key, verb)
 			continue
 		}
-		st.change("NamespaceMapping %s: %s (spec.paused=%t)", key, verb, paused)
+		switch {
+		case m.Spec.Paused == want && paused:
+			st.change("NamespaceMapping %s: already paused; record it (annotation %s=true)", key, drv1.AnnotationPausedBeforeCutover)
+		case m.Spec.Paused == want:
+			st.change("NamespaceMapping %s: stays paused as before the cutover (annotation %s removed)", key, drv1.AnnotationPausedBeforeCutover)
+		default:
+			st.change("NamespaceMapping %s: %s (spec.paused=%t)", key, verb, want)
+		}
 		if st.dryRun {
 			continue
 		}
 		base := m.DeepCopy()
-		m.Spec.Paused = paused
+		m.Spec.Paused = want
+		if record != nil {
+			if m.Annotations == nil {
+				m.Annotations = map[string]string{}
+			}
+			if *record == "" {
+				delete(m.Annotations, drv1.AnnotationPausedBeforeCutover)
+			} else {
+				m.Annotations[drv1.AnnotationPausedBeforeCutover] = *record
+			}
+		}
 		if err := s.Controller.Patch(ctx, m, client.MergeFrom(base), client.FieldOwner(drv1.FieldManager)); err != nil {
 			return fmt.Errorf("%sing NamespaceMapping %s: %w", verb, key, err)
 		}
@@ -74,10 +137,12 @@ func setPaused(ctx context.Context, s *Scope, st *steps, paused bool) error {
 			if err := s.Controller.Get(ctx, key, m); err != nil {
 				return false, err
 			}
-			return m.Status.Phase != drv1.PhaseSyncing, nil
+			// The controller has seen the pause (and so stopped the mapping's Continuous watcher,
+			// whose in-flight writes end before it reports) and no sync is running.
+			return m.Status.ObservedGeneration >= m.Generation && m.Status.Phase != drv1.PhaseSyncing, nil
 		})
 		if err != nil && ctx.Err() == nil {
-			st.warn("NamespaceMapping %s still reports phase Syncing after %s: if the controller is running, a sync it started before the pause may still write to DR; re-run this cutover when it is done", key, inFlightWait)
+			st.warn("NamespaceMapping %s: the controller has not confirmed the pause within %s (a sync may be running, or the controller is down): if it is running, a sync it started before the pause may still write to DR; re-run this cutover when it is done", key, inFlightWait)
 		}
 	}
 	return ctx.Err()

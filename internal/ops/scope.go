@@ -31,7 +31,8 @@ type Scope struct {
 	Source, Dest                   *cluster.Handle
 	SourceNamespace, DestNamespace string
 	// Sync is the forward sync request: the final sync of a cutover and, reversed, the reverse
-	// sync of a failback. Its Selector also limits which source workloads are parked.
+	// sync of a failback. Cutover parks every source workload that has a DR copy, whatever
+	// the Selector says now.
 	Sync engine.Request
 	// MappingIDs select the DR objects acted on by their dr-syncer.io/mapping label; empty
 	// means every object dr-syncer wrote into the DR namespace.
@@ -61,7 +62,7 @@ func (s *Scope) drSelector() labels.Selector {
 	return labels.NewSelector().Add(*req)
 }
 
-// sourceSelector selects the source objects the sync copies.
+// sourceSelector is the sync's selector of source objects (everything when nil).
 func (s *Scope) sourceSelector() labels.Selector {
 	if s.Sync.Selector == nil {
 		return labels.Everything()

@@ -84,7 +84,7 @@ func BenchmarkContinuousLag(b *testing.B) {
 	must(b, prod.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "dr", Namespace: controllerNS},
 		Data: map[string][]byte{"kubeconfig": clusters[1].Kubeconfig}}))
 	must(b, prod.Client.Create(ctx, &drv1.RemoteCluster{ObjectMeta: metav1.ObjectMeta{Name: "dr", Namespace: controllerNS},
-		Spec: drv1.RemoteClusterSpec{KubeconfigSecretRef: drv1.SecretKeyReference{Name: "dr"}, QPS: 500, Burst: 1000}}))
+		Spec: drv1.RemoteClusterSpec{KubeconfigSecretRef: drv1.SecretKeyReference{Name: "dr"}}})) // as the README installs it
 	must(b, prod.Client.Create(ctx, &drv1.NamespaceMapping{ObjectMeta: metav1.ObjectMeta{Name: "live", Namespace: controllerNS},
 		Spec: drv1.NamespaceMappingSpec{DestinationCluster: "dr", SourceNamespace: ns, ReplicationMode: drv1.ModeContinuous,
 			ResourceTypes: []string{"configmaps"}}}))

@@ -16,6 +16,7 @@ var metricNames = []string{
 	"drsyncer_namespacemapping_last_success_timestamp_seconds",
 	"drsyncer_namespacemapping_schedule_interval_seconds",
 	"drsyncer_namespacemapping_ready",
+	"drsyncer_namespacemapping_live",
 	"drsyncer_sync_runs_total",
 	"drsyncer_sync_duration_seconds",
 	"drsyncer_objects_applied_total",

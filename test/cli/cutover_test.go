@@ -7,6 +7,8 @@ import (
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -26,6 +28,19 @@ func liveSince(g Gomega, h *cluster.Handle, ns string) string {
 	n := &corev1.Namespace{}
 	g.Expect(h.Client.Get(context.Background(), client.ObjectKey{Name: ns}, n)).To(Succeed())
 	return n.Annotations[ops.AnnotationLiveSince]
+}
+
+// eventReasons lists the reasons of the events.k8s.io Events in ns about kind/name.
+func eventReasons(g Gomega, h *cluster.Handle, ns, kind, name string) []string {
+	list := &eventsv1.EventList{}
+	g.Expect(h.Client.List(context.Background(), list, client.InNamespace(ns))).To(Succeed())
+	var out []string
+	for _, e := range list.Items {
+		if e.Regarding.Kind == kind && e.Regarding.Name == name {
+			out = append(out, e.Reason)
+		}
+	}
+	return out
 }
 
 // TestCutoverAndFailback: both clusters up, the --mapping form against the controller's
@@ -82,7 +97,13 @@ func TestCutoverAndFailback(t *testing.T) {
 	g.Expect(getMapping(g, prod, controllerNS, ns).Spec.Paused).To(BeTrue())
 	g.Expect(liveSince(g, dr, ns)).NotTo(BeEmpty())
 	g.Eventually(func() drv1.Phase { return getMapping(g, prod, controllerNS, ns).Status.Phase }).
-		WithTimeout(timeout).WithPolling(interval).Should(Equal(drv1.PhasePaused))
+		WithTimeout(10 * time.Second).WithPolling(interval).Should(Equal(drv1.PhaseLive))
+	ready := meta.FindStatusCondition(getMapping(g, prod, controllerNS, ns).Status.Conditions, drv1.ConditionReady)
+	g.Expect(ready.Reason).To(Equal(drv1.ReasonDestinationLive))
+	g.Expect(ready.Message).To(ContainSubstring("is live since " + liveSince(g, dr, ns)))
+	g.Expect(ready.Message).To(ContainSubstring("dr-syncer failback --mapping " + ref))
+	g.Expect(eventReasons(g, prod, controllerNS, "NamespaceMapping", ns)).To(ContainElements("CutoverStarted", "CutoverCompleted"), "%s", r)
+	g.Expect(eventReasons(g, dr, ns, "Namespace", ns)).To(ContainElements("CutoverStarted", "CutoverCompleted"), "%s", r)
 
 	// Again: nothing to do, nothing written on either side.
 	prodBefore, drBefore = versions(g, prod, ns), versions(g, dr, ns)
@@ -106,7 +127,12 @@ func TestCutoverAndFailback(t *testing.T) {
 	g.Expect(get(g, prod, gvkDeployment, ns, "web").GetAnnotations()).NotTo(HaveKey(drv1.AnnotationOriginalReplicas))
 	g.Expect(get(g, dr, gvkDeployment, ns, "web").GetAnnotations()).To(HaveKeyWithValue(drv1.AnnotationOriginalReplicas, "3"))
 	g.Expect(getMapping(g, prod, controllerNS, ns).Spec.Paused).To(BeFalse())
+	g.Expect(getMapping(g, prod, controllerNS, ns).Annotations).NotTo(HaveKey(drv1.AnnotationPausedBeforeCutover))
 	g.Expect(liveSince(g, dr, ns)).To(BeEmpty())
+	g.Expect(eventReasons(g, dr, ns, "Namespace", ns)).To(ContainElement("FailbackCompleted"))
+	g.Expect(eventReasons(g, prod, controllerNS, "NamespaceMapping", ns)).To(ContainElement("FailbackCompleted"))
+	g.Eventually(func() drv1.Phase { return getMapping(g, prod, controllerNS, ns).Status.Phase }).
+		WithTimeout(timeout).WithPolling(interval).ShouldNot(Equal(drv1.PhaseLive))
 	prodBefore, drBefore = versions(g, prod, ns), versions(g, dr, ns)
 	r = drSyncer(t, append([]string{"failback"}, byMapping...)...)
 	g.Expect(r.stdout).To(ContainSubstring("failback done: nothing to change"), "%s", r)
@@ -218,4 +244,34 @@ func TestCutoverWithSourceDown(t *testing.T) {
 	m := getMapping(g, dr, opsNS, "shop")
 	g.Expect(m.Spec.Paused).To(BeTrue())
 	g.Expect(drSyncer(t, append([]string{"cutover"}, mappingArgs...)...).stdout).To(ContainSubstring("already paused"))
+}
+
+// TestFailbackKeepsAnAdministratorsPause: a mapping paused by hand before a cutover stays paused
+// after the failback; one the cutover paused is resumed.
+func TestFailbackKeepsAnAdministratorsPause(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(g, prod, "held")
+	create(g, prod, workloads(ns)...)
+	m := mapping(g, ns, ns)
+	ref := controllerNS + "/" + ns
+	byMapping := []string{"--mapping", ref, "--kubeconfig", kubeconfigs["prod"]}
+	g.Expect(drSyncer(t, append([]string{"sync"}, byMapping...)...).code).To(Equal(0))
+	base := getMapping(g, prod, controllerNS, m.Name)
+	paused := base.DeepCopy()
+	paused.Spec.Paused = true
+	g.Expect(prod.Client.Patch(ctx, paused, client.MergeFrom(base))).To(Succeed())
+
+	r := drSyncer(t, append([]string{"cutover"}, byMapping...)...)
+	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(getMapping(g, prod, controllerNS, m.Name).Annotations).To(HaveKeyWithValue(drv1.AnnotationPausedBeforeCutover, "true"))
+	r = drSyncer(t, append([]string{"failback"}, byMapping...)...)
+	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.stdout).To(ContainSubstring("stays paused as before the cutover"))
+	after := getMapping(g, prod, controllerNS, m.Name)
+	g.Expect(after.Spec.Paused).To(BeTrue())
+	g.Expect(after.Annotations).NotTo(HaveKey(drv1.AnnotationPausedBeforeCutover))
+	expectState(g, prod, ns, running)
+	g.Eventually(func() drv1.Phase { return getMapping(g, prod, controllerNS, m.Name).Status.Phase }).
+		WithTimeout(timeout).WithPolling(interval).Should(Equal(drv1.PhasePaused))
 }

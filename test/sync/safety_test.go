@@ -122,6 +122,13 @@ func triggerSyncOrStall(g Gomega, name string) *drv1.NamespaceMapping {
 	})
 }
 
+// selecting sets a mapping's label selector to key=value.
+func selecting(key, value string) func(*drv1.NamespaceMapping) {
+	return func(m *drv1.NamespaceMapping) {
+		m.Spec.LabelSelector = &metav1.LabelSelector{MatchLabels: map[string]string{key: value}}
+	}
+}
+
 // countCopies counts this mapping's ConfigMap copies in DR.
 func countCopies(g Gomega, ns, mappingName string) func() int {
 	return func() int {
@@ -141,9 +148,7 @@ func TestContinuousRelabelIsHeldByDeleteGuard(t *testing.T) {
 	for i := range 30 {
 		create(g, prod, configMap(ns, fmt.Sprintf("cm-%02d", i), "tier", "keep"))
 	}
-	create(g, prod, mapping("relabel", ns, ns, continuousMapping, func(m *drv1.NamespaceMapping) {
-		m.Spec.LabelSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"tier": "keep"}}
-	}))
+	create(g, prod, mapping("relabel", ns, ns, continuousMapping, selecting("tier", "keep")))
 	g.Eventually(countCopies(g, ns, "relabel")).WithTimeout(timeout).Should(Equal(30))
 
 	for i := range 30 {
@@ -172,9 +177,7 @@ func TestContinuousDeleteGuardCountsOnlyTheMappingsObjects(t *testing.T) {
 	for i := range 30 {
 		create(g, prod, configMap(ns, fmt.Sprintf("other-%02d", i)))
 	}
-	create(g, prod, mapping("guard-den", ns, ns, continuousMapping, func(m *drv1.NamespaceMapping) {
-		m.Spec.LabelSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"pick": "yes"}}
-	}))
+	create(g, prod, mapping("guard-den", ns, ns, continuousMapping, selecting("pick", "yes")))
 	g.Eventually(countCopies(g, ns, "guard-den")).WithTimeout(timeout).Should(Equal(12))
 	for i := range 12 {
 		g.Expect(prod.Client.Delete(ctx, configMap(ns, fmt.Sprintf("sel-%02d", i)))).To(Succeed())

@@ -31,13 +31,24 @@ import (
 // RemoteCluster watch wakes it earlier when the cluster becomes ready.
 const notConnectedRetry = 30 * time.Second
 
+// pausedRecheck is how often a paused mapping re-reads whether its DR namespace is live;
+// cutoverRecheck while a cutover that paused it has not marked the namespace live yet.
+const (
+	pausedRecheck  = 30 * time.Second
+	cutoverRecheck = 2 * time.Second
+)
+
 // firstProbeRetry is how long a mapping waits for the first probe of an existing RemoteCluster.
 const firstProbeRetry = time.Second
 
 // Reconciler reconciles NamespaceMappings.
 type Reconciler struct {
 	client.Client
-	Clusters *clustercache.Cache
+	// APIReader reads the mapping itself, uncached: the informer cache may not have seen the
+	// status this reconciler wrote a moment ago, and acting on that stale copy would overwrite it
+	// (a Continuous mapping's finished sync reported as never run). nil: the cached client.
+	APIReader client.Reader
+	Clusters  *clustercache.Cache
 	// Local is the cluster the controller runs in (an empty spec.sourceCluster).
 	Local    *cluster.Handle
 	Recorder events.EventRecorder
@@ -71,7 +82,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	}
 	log := ctrl.LoggerFrom(ctx)
 	m := &drv1.NamespaceMapping{}
-	if err := r.Get(ctx, req.NamespacedName, m); err != nil {
+	reader := client.Reader(r.Client)
+	if r.APIReader != nil {
+		reader = r.APIReader
+	}
+	if err := reader.Get(ctx, req.NamespacedName, m); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.Continuous.Stop(req.NamespacedName)
 			metrics.ForgetMapping(req.String())
@@ -100,11 +115,22 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		r.Continuous.Stop(req.NamespacedName)
 	}
 	if m.Spec.Paused {
-		markNotReady(m, drv1.PhasePaused, drv1.ReasonPaused, "syncing is paused: set spec.paused to false to resume")
+		if since := r.liveSince(ctx, m); since != "" {
+			markLive(m, since)
+		} else {
+			markNotReady(m, drv1.PhasePaused, drv1.ReasonPaused, "syncing is paused: set spec.paused to false to resume")
+		}
 		m.Status.NextSyncTime = nil
 		m.Status.ObservedGeneration = m.Generation
 		metrics.MappingReady(key, false)
-		return ctrl.Result{}, nil
+		metrics.MappingLive(key, m.Status.Phase == drv1.PhaseLive)
+		// Look again later: cutover marks the namespace live moments after pausing (soon), and a
+		// flag-form cutover or failback changes it without touching the mapping.
+		_, cutover := m.Annotations[drv1.AnnotationPausedBeforeCutover]
+		if cutover && m.Status.Phase != drv1.PhaseLive {
+			return ctrl.Result{RequeueAfter: cutoverRecheck}, nil
+		}
+		return ctrl.Result{RequeueAfter: pausedRecheck}, nil
 	}
 	if _, err := computeTiming(&m.Spec, nil, r.now()); err != nil {
 		markStalled(m, err.Error())
@@ -188,6 +214,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		// Releasing a blocked prune is a request to run it now.
 		tm.due = true
 	}
+	if m.Status.Phase == drv1.PhaseLive && m.Status.ObservedGeneration != m.Generation && m.Spec.Mode() != drv1.ModeManual {
+		// Unpaused after a failback: replicate again now, not at the next scheduled time.
+		tm.due = true
+	}
 	if !tm.due && !requested {
 		if watcher != nil {
 			r.reportWatcher(m, watcher.Snapshot())
@@ -239,13 +269,14 @@ func (r *Reconciler) idle(m *drv1.NamespaceMapping, tm timing) {
 		// A new leader reports readiness before its first sync.
 		metrics.MappingReady(client.ObjectKeyFromObject(m).String(), meta.IsStatusConditionTrue(m.Status.Conditions, drv1.ConditionReady))
 	}()
-	if m.Status.Phase == "" || m.Status.Phase == drv1.PhasePaused || m.Status.Phase == drv1.PhaseSyncing {
+	if m.Status.Phase == "" || m.Status.Phase == drv1.PhasePaused || m.Status.Phase == drv1.PhaseSyncing || m.Status.Phase == drv1.PhaseLive {
 		reason, msg := drv1.ReasonWaitingForSchedule, "waiting for the first scheduled sync"
 		if m.Spec.Mode() == drv1.ModeManual {
 			reason, msg = drv1.ReasonWaitingForTrigger, fmt.Sprintf("Manual mode: set annotation %s to a new value to sync", drv1.AnnotationSyncNow)
 		}
 		switch {
-		case m.Status.LastSyncTime == nil:
+		case m.Status.LastSyncTime == nil || m.Status.Phase == drv1.PhaseLive:
+			// Never synced, or back from a cutover (failback): the last result says nothing now.
 			markNotReady(m, drv1.PhasePending, reason, msg)
 		case meta.IsStatusConditionTrue(m.Status.Conditions, drv1.ConditionReady):
 			m.Status.Phase = drv1.PhaseSynced
@@ -280,15 +311,21 @@ func (r *Reconciler) syncFailed(ctx context.Context, m *drv1.NamespaceMapping, e
 		reason = drv1.ReasonDestinationLive
 	}
 	m.Status.LastSyncTime = &now
+	msg := err.Error()
+	phase := drv1.PhaseFailed
+	if reason == drv1.ReasonDestinationLive {
+		phase, msg = drv1.PhaseLive, msg+"; "+failbackHint(m)
+	}
 	// A failure that repeats is reported once: its retries back off and Ready keeps saying it.
-	repeated := sameFailure(m, reason, err.Error())
-	markNotReady(m, drv1.PhaseFailed, reason, err.Error())
+	repeated := sameFailure(m, reason, msg)
+	markNotReady(m, phase, reason, msg)
 	if !repeated {
 		r.Recorder.Eventf(m, nil, corev1.EventTypeWarning, reason, "Sync", "sync failed: %v", err)
 	}
 	key := client.ObjectKeyFromObject(m).String()
 	metrics.SyncRun(key, string(m.Spec.Mode()), "error", 0)
 	metrics.MappingReady(key, false)
+	metrics.MappingLive(key, phase == drv1.PhaseLive)
 	m.Status.NextSyncTime = nextTime(tm)
 	if ctx.Err() != nil {
 		return ctrl.Result{}, ctx.Err()
@@ -319,6 +356,7 @@ func (r *Reconciler) report(m *drv1.NamespaceMapping, res *engine.Result, now me
 		r.Recorder.Eventf(m, nil, corev1.EventTypeWarning, "PruneBlocked", "Prune", "%s", pruneBlockedMessage(m, res.PruneBlocked))
 	}
 	metrics.SyncRun(key, string(m.Spec.Mode()), outcome, res.Duration)
+	metrics.MappingLive(key, false)
 	metrics.MappingReady(key, res.Stats.Failed == 0)
 	metrics.PruneBlocked(key, res.PruneBlocked != nil)
 	metrics.DriftCorrected(key, res.DriftCorrections)
@@ -386,6 +424,32 @@ func (r *Reconciler) awaitingFirstProbe(ctx context.Context, m *drv1.NamespaceMa
 func (r *Reconciler) appliedCache(uid types.UID) *engine.AppliedCache {
 	c, _ := r.applied.LoadOrStore(uid, engine.NewAppliedCache())
 	return c.(*engine.AppliedCache)
+}
+
+// liveSince reads the live fence of a paused mapping's DR namespace: cutover pauses mappings
+// and marks the namespace live. "" when it is not live or cannot be read (the mapping then
+// shows Paused).
+func (r *Reconciler) liveSince(ctx context.Context, m *drv1.NamespaceMapping) string {
+	dst, err := r.remote(ctx, m.Namespace, m.Spec.DestinationCluster)
+	if err != nil {
+		return ""
+	}
+	ns := &corev1.Namespace{}
+	if err := dst.Client.Get(ctx, client.ObjectKey{Name: m.Spec.DestNamespace()}, ns); err != nil {
+		return ""
+	}
+	return ns.Annotations[drv1.AnnotationLiveSince]
+}
+
+// markLive reports a mapping whose DR namespace cutover brought live.
+func markLive(m *drv1.NamespaceMapping, since string) {
+	markNotReady(m, drv1.PhaseLive, drv1.ReasonDestinationLive, fmt.Sprintf(
+		"DR namespace %s in cluster %s is live since %s (cutover): nothing is synced into it; %s",
+		m.Spec.DestNamespace(), m.Spec.DestinationCluster, since, failbackHint(m)))
+}
+
+func failbackHint(m *drv1.NamespaceMapping) string {
+	return fmt.Sprintf("`dr-syncer failback --mapping %s/%s` parks DR and resumes replication", m.Namespace, m.Name)
 }
 
 func (r *Reconciler) deleteGuard(uid types.UID) *engine.DeleteGuard {

@@ -197,7 +197,7 @@ func (r *reconciler) check(ctx context.Context, rc *drv1.RemoteCluster) (outcome
 		message: fmt.Sprintf("Connected to %s (Kubernetes %s)", h.Config.Host, ver)}
 	if out.clusterID, err = h.ID(ctx); err != nil {
 		// Mappings refuse to write without knowing the cluster's identity (they say so).
-		out.message += fmt.Sprintf("; but the cluster's identity is unreadable, so no mapping writes to it: %v", err)
+		out.message += fmt.Sprintf("; but the cluster's identity is unreadable, so a mapping between namespaces of one name on this and another cluster cannot prove they differ and writes nothing: %v", err)
 	}
 	return out, nil
 }

@@ -35,7 +35,7 @@ func RegisterRemoteCluster(ctx context.Context, c client.Client, namespace, name
 	}
 	return c.Create(ctx, &drv1.RemoteCluster{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
-		Spec:       drv1.RemoteClusterSpec{KubeconfigSecretRef: drv1.SecretKeyReference{Name: name + "-kubeconfig"}, QPS: 500, Burst: 1000},
+		Spec:       drv1.RemoteClusterSpec{KubeconfigSecretRef: drv1.SecretKeyReference{Name: name + "-kubeconfig"}},
 	})
 }
 

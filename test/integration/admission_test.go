@@ -127,8 +127,9 @@ func TestAdmissionDefaults(t *testing.T) {
 	rc := &drv1.RemoteCluster{}
 	g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(rcObj), rc)).To(Succeed())
 	g.Expect(rc.Spec.KubeconfigSecretRef.Key).To(Equal("kubeconfig"))
-	g.Expect(rc.Spec.QPS).To(Equal(int32(50)))
-	g.Expect(rc.Spec.Burst).To(Equal(int32(100)))
+	// No qps and burst by default: no client-side rate limit (see the field docs).
+	g.Expect(rc.Spec.QPS).To(BeZero())
+	g.Expect(rc.Spec.Burst).To(BeZero())
 	g.Expect(rc.Spec.HealthCheckInterval.Duration).To(Equal(time.Minute))
 	g.Expect(rc.Spec.Context).To(BeEmpty())
 

@@ -3,6 +3,7 @@ package main
 import (
 	"archive/tar"
 	"context"
+	"debug/buildinfo"
 	"debug/elf"
 	"encoding/json"
 	"io"
@@ -10,6 +11,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -67,6 +70,15 @@ func TestReleaseArtefacts(t *testing.T) {
 		}
 		if got != want {
 			t.Errorf("version = %+v\nwant      %+v", got, want)
+		}
+
+		// The image has no CA bundle: the binary carries the fallback roots.
+		bi, err := buildinfo.ReadFile(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(bi.Deps, func(m *debug.Module) bool { return m.Path == "golang.org/x/crypto/x509roots/fallback" }) {
+			t.Error("dr-syncer does not link golang.org/x/crypto/x509roots/fallback: it could not verify public certificates in a scratch image")
 		}
 	})
 

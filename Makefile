@@ -7,10 +7,15 @@ BIN := bin
 # Test bed binaries (kube-apiserver, etcd, kubectl) are built once into a cache outside the
 # checkout, or taken from $KUBEBUILDER_ASSETS when set.
 TESTBIN = $(shell ./hack/testbin.sh)
+# The one version source: VERSION goes into the binaries, the chart (version and appVersion), the
+# image and the krew manifest. `make release VERSION=v0.1.0`.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X github.com/dr-syncer/dr-syncer/internal/version.Version=$(VERSION)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+# The build date is the commit's, so that building the same commit twice gives the same bytes.
+BUILD_DATE ?= $(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null)
+VERSION_PKG := github.com/dr-syncer/dr-syncer/internal/version
+LDFLAGS := -X $(VERSION_PKG).Version=$(VERSION) -X $(VERSION_PKG).Commit=$(COMMIT) -X $(VERSION_PKG).Date=$(BUILD_DATE)
 TEST_TIMEOUT ?= 40m
-IMG ?= ghcr.io/dr-syncer/dr-syncer:$(VERSION)
 
 .PHONY: all
 all: build testbin
@@ -28,16 +33,19 @@ demo: build testbin ## Run dr-syncer on two local control planes with a sample a
 	KUBEBUILDER_ASSETS="$(TESTBIN)" ./$(BIN)/dr-syncer demo
 
 .PHONY: generate
-generate: ## Regenerate deepcopy code and CRDs from api/.
+generate: ## Regenerate deepcopy code and CRDs from api/, and the chart's README from its values.
 	$(GO) tool controller-gen object:headerFile=hack/boilerplate.go.txt paths=./api/...
 	$(GO) tool controller-gen crd paths=./api/... output:crd:artifacts:config=config/crd/bases
 	./hack/sync-chart-crds.sh
+	$(GO) tool helm-docs --chart-search-root charts --sort-values-order file --skip-version-footer --log-level warning
+
+GENERATED := api config/crd charts/dr-syncer/templates/crds charts/dr-syncer/README.md
 
 .PHONY: verify-generate
 verify-generate: generate ## Fail when generated files are stale.
-	@if [ -n "$$(git status --porcelain -- api config/crd charts/dr-syncer/templates/crds)" ]; then \
+	@if [ -n "$$(git status --porcelain -- $(GENERATED))" ]; then \
 		echo "generated files are stale: run 'make generate' and commit the result"; \
-		git status --porcelain -- api config/crd charts/dr-syncer/templates/crds; git --no-pager diff --stat -- api config/crd charts/dr-syncer/templates/crds; exit 1; fi
+		git status --porcelain -- $(GENERATED); git --no-pager diff --stat -- $(GENERATED); exit 1; fi
 
 .PHONY: vet
 vet: ## go vet, gofmt and a tidy go.mod.
@@ -53,6 +61,7 @@ test: verify-generate vet testbin ## Stale-generation check, vet, unit, integrat
 bench: testbin ## Benchmarks against real API servers; figures go to docs/performance.md.
 	KUBEBUILDER_ASSETS="$(TESTBIN)" $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./test/bench/...
 
-.PHONY: docker-build
-docker-build: ## Build the container image (needs a Docker engine).
-	docker build -t $(IMG) --build-arg VERSION=$(VERSION) .
+.PHONY: release
+release: ## Build a release into dist/: binaries, chart, CRDs, OCI image tarball (no Docker engine), krew manifest, SHA256SUMS (VERSION=vX.Y.Z).
+	@[[ "$(VERSION)" =~ ^v[0-9]+\.[0-9]+\.[0-9]+ ]] || { echo "make release needs VERSION=vX.Y.Z (got '$(VERSION)')"; exit 1; }
+	$(GO) run ./hack/release -version $(VERSION) -commit $(COMMIT) -date $(BUILD_DATE) -out dist

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"runtime"
 
 	"github.com/spf13/cobra"
 
@@ -10,14 +9,26 @@ import (
 )
 
 func newVersionCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:     "version",
-		Short:   "Print the dr-syncer version",
-		Example: "  dr-syncer version",
-		Args:    cobra.NoArgs,
+	var out outputFlag
+	cmd := &cobra.Command{
+		Use:   "version",
+		Short: "Print the dr-syncer version, commit, build date and Go version",
+		Example: `  dr-syncer version
+  dr-syncer version -o json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintf(cmd.OutOrStdout(), "dr-syncer %s (%s, %s/%s)\n", version.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			if err := out.check("text", "json", "yaml"); err != nil {
+				return err
+			}
+			info := version.Get()
+			if out.format != "text" {
+				return writeStructured(cmd.OutOrStdout(), out.format, info)
+			}
+			_, err := fmt.Fprintf(cmd.OutOrStdout(), "dr-syncer %s\n  commit:     %s\n  built:      %s\n  go:         %s\n  platform:   %s\n",
+				info.Version, info.Commit, info.BuildDate, info.GoVersion, info.Platform)
 			return err
 		},
 	}
+	out.register(cmd.Flags(), "text", "json", "yaml")
+	return cmd
 }

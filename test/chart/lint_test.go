@@ -8,6 +8,8 @@ import (
 	"helm.sh/helm/v3/pkg/lint/support"
 )
 
+// TestLint is `helm lint --strict` through the Helm SDK's lint package: a warning fails as an
+// error does.
 func TestLint(t *testing.T) {
 	kv, err := chartutil.ParseKubeVersion(kubeVersion)
 	if err != nil {

@@ -38,9 +38,19 @@ type rendered struct {
 	Objects []*unstructured.Unstructured
 }
 
+// servedAPIVersions are the API versions, beyond the built-in ones, that the test bed serves and
+// that the chart asks for through .Capabilities: prometheus-operator's (see TestMain).
+var servedAPIVersions = []string{"monitoring.coreos.com/v1"}
+
 // renderChart renders the chart as release name in namespace with the given values (which go
-// through values.schema.json like user values do).
+// through values.schema.json like user values do), for the test bed's API server.
 func renderChart(name, namespace string, values map[string]any) (*rendered, error) {
+	return renderChartFor(name, namespace, values, servedAPIVersions)
+}
+
+// renderChartFor renders the chart for an API server that serves apiVersions beyond the built-in
+// ones.
+func renderChartFor(name, namespace string, values map[string]any, apiVersions []string) (*rendered, error) {
 	chrt, err := loadChart()
 	if err != nil {
 		return nil, err
@@ -55,6 +65,7 @@ func renderChart(name, namespace string, values map[string]any) (*rendered, erro
 	install.DryRun = true
 	install.ClientOnly = true
 	install.KubeVersion = kv
+	install.APIVersions = apiVersions
 	rel, err := install.Run(chrt, values)
 	if err != nil {
 		return nil, err

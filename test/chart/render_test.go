@@ -93,7 +93,7 @@ func TestDefaultsRenderARestrictedLeaderElectedController(t *testing.T) {
 		t.Fatalf("%d containers, want 1", len(pod.Containers))
 	}
 	c := pod.Containers[0]
-	if c.Image != "ghcr.io/dr-syncer/dr-syncer:0.1.0" {
+	if c.Image != "ghcr.io/dr-syncer/dr-syncer:"+r.Release.Chart.Metadata.AppVersion {
 		t.Errorf("image = %q, want the appVersion tag", c.Image)
 	}
 	wantArgs := []string{
@@ -158,7 +158,7 @@ func TestDefaultsRenderARestrictedLeaderElectedController(t *testing.T) {
 	for _, o := range r.Objects {
 		l := o.GetLabels()
 		if l["app.kubernetes.io/name"] != "dr-syncer" || l["app.kubernetes.io/instance"] != "drs" ||
-			l["app.kubernetes.io/managed-by"] != "Helm" || l["helm.sh/chart"] != "dr-syncer-0.1.0" || l["app.kubernetes.io/version"] != "0.1.0" {
+			l["app.kubernetes.io/managed-by"] != "Helm" || l["helm.sh/chart"] != "dr-syncer-0.1.0" || l["app.kubernetes.io/version"] != r.Release.Chart.Metadata.AppVersion {
 			t.Errorf("%s %s labels = %v", o.GetKind(), o.GetName(), l)
 		}
 	}

@@ -23,6 +23,14 @@ contains the chart name it is used as is.
 {{- end }}
 
 {{/*
+Name prefix of the cluster-scoped objects (ClusterRoles and their bindings): the release namespace
+and the full name, so that releases of the same name in different namespaces install side by side.
+*/}}
+{{- define "dr-syncer.clusterScopedName" -}}
+{{- printf "%s-%s" .Release.Namespace (include "dr-syncer.fullname" .) }}
+{{- end }}
+
+{{/*
 Chart name and version, for the helm.sh/chart label.
 */}}
 {{- define "dr-syncer.chart" -}}

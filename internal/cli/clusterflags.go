@@ -115,14 +115,13 @@ func (f *syncFlags) spec() (drv1.NamespaceMappingSpec, error) {
 	return s, nil
 }
 
-// choice returns the allowed value that v names, in any case.
+// choice returns v when it is one of allowed, spelled exactly as the CRD spells it (Adopt, not
+// adopt), so that the command line and a NamespaceMapping take the same values.
 func choice(flag, v string, allowed ...string) (string, error) {
-	for _, a := range allowed {
-		if strings.EqualFold(a, v) {
-			return a, nil
-		}
+	if slices.Contains(allowed, v) {
+		return v, nil
 	}
-	return "", fmt.Errorf("--%s %q: want %s", flag, v, strings.Join(allowed, " or "))
+	return "", fmt.Errorf("--%s %q: want %s (spelled exactly so)", flag, v, strings.Join(allowed, " or "))
 }
 
 // labelSelector parses --selector with kubectl's syntax (=, ==, !=, in, notin, exists, !key);

@@ -58,7 +58,7 @@ func TestParseMappingRef(t *testing.T) {
 }
 
 func TestSyncFlagsSpec(t *testing.T) {
-	f := syncFlags{resourceTypes: []string{"*"}, conflictPolicy: "adopt", immutableFieldPolicy: "Recreate", maxDeletePercent: 20, workers: 4,
+	f := syncFlags{resourceTypes: []string{"*"}, conflictPolicy: "Adopt", immutableFieldPolicy: "Recreate", maxDeletePercent: 20, workers: 4,
 		selector: "app=web,tier!=cache"}
 	s, err := f.spec()
 	if err != nil {
@@ -73,6 +73,8 @@ func TestSyncFlagsSpec(t *testing.T) {
 	}
 	for _, bad := range []syncFlags{
 		{conflictPolicy: "Overwrite", immutableFieldPolicy: "Skip", workers: 1},
+		{conflictPolicy: "adopt", immutableFieldPolicy: "Skip", workers: 1},
+		{conflictPolicy: "Skip", immutableFieldPolicy: "recreate", workers: 1},
 		{conflictPolicy: "Skip", immutableFieldPolicy: "Replace", workers: 1},
 		{conflictPolicy: "Skip", immutableFieldPolicy: "Skip", maxDeletePercent: 101, workers: 1},
 		{conflictPolicy: "Skip", immutableFieldPolicy: "Skip", workers: 0},

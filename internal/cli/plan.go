@@ -45,6 +45,9 @@ objects the DR API server would refuse. Conflicts are not changes: a sync leaves
 			if err != nil {
 				return err
 			}
+			if err := checkResourceTypes(s); err != nil {
+				return err
+			}
 			req := s.Sync
 			req.DryRun, req.KeepObjects = true, withDiff
 			res, err := engine.Sync(ctx, req)

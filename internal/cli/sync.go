@@ -49,6 +49,9 @@ by cluster identity (the UID of kube-system), not by server URL.`,
 			if err != nil {
 				return err
 			}
+			if err := checkResourceTypes(s); err != nil {
+				return err
+			}
 			req := s.Sync
 			p := newProgress(cmd.ErrOrStderr(), "sync")
 			p.attach(&req)

@@ -83,6 +83,12 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 			[]string{"source and destination are the same namespace x of the same cluster", "pass --dest-context"}},
 		{"missing source namespace", []string{"plan", "--source-kubeconfig", kubeconfigs["prod"], "--dest-kubeconfig", kubeconfigs["dr"], "--source-namespace", "does-not-exist"},
 			[]string{`namespace "does-not-exist" does not exist in cluster`}},
+		{"misspelled type", append([]string{"plan", "--resource-types", "configmaps,Deploymnet"}, flagForm("x")...),
+			[]string{`--resource-types "Deploymnet": the source cluster serves no namespaced type of that name; did you mean "Deployment"?`, "kubectl api-resources"}},
+		{"misspelled exclusion", append([]string{"sync", "--exclude-resource-types", "Secrts"}, flagForm("x")...),
+			[]string{`--exclude-resource-types "Secrts": the source cluster serves no namespaced type of that name; did you mean "secrets"?`}},
+		{"policy not spelled as the CRD spells it", append([]string{"sync", "--conflict-policy", "adopt"}, flagForm("x")...),
+			[]string{`--conflict-policy "adopt": want Skip or Adopt (spelled exactly so)`}},
 		{"bad output", []string{"status", "-o", "wide"}, []string{`--output "wide": want one of table, json, yaml`}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

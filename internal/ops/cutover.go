@@ -72,7 +72,7 @@ func Cutover(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error)
 	// otherwise leave it running on both sides).
 	var srcWorkloads []workload
 	if srcErr == nil {
-		if srcWorkloads, err = listWorkloads(ctx, s.Source, s.SourceNamespace, labels.Everything()); err != nil {
+		if srcWorkloads, err = st.list(ctx, s.Source, s.SourceNamespace, labels.Everything()); err != nil {
 			srcErr = err
 		}
 	}
@@ -103,7 +103,7 @@ func Cutover(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error)
 	}
 
 	st.step("park the source workloads in %s/%s", s.Source.Name, s.SourceNamespace)
-	drWorkloads, err := listWorkloads(ctx, s.Dest, s.DestNamespace, s.drSelector())
+	drWorkloads, err := st.list(ctx, s.Dest, s.DestNamespace, s.drSelector())
 	if err != nil {
 		return st.rep, err
 	}
@@ -156,7 +156,8 @@ func finalSync(ctx context.Context, s *Scope, o Options, st *steps) error {
 
 // runSync runs a final or reverse sync with the caller's progress reporting and reports it.
 func runSync(ctx context.Context, req engine.Request, o Options, st *steps) (*engine.Result, error) {
-	req.DryRun = o.DryRun
+	// A dry run keeps the objects its server-side dry runs return: the later steps see them.
+	req.DryRun, req.KeepObjects = o.DryRun, req.KeepObjects || o.DryRun
 	done := func() {}
 	if o.SyncProgress != nil {
 		done = o.SyncProgress(&req)
@@ -165,6 +166,9 @@ func runSync(ctx context.Context, req engine.Request, o Options, st *steps) (*en
 	done()
 	if err != nil {
 		return res, err
+	}
+	if o.DryRun {
+		st.sim.record(req.Dest, req.Transform.DestNamespace, res)
 	}
 	st.note("%s", SyncSummary(res, o.DryRun))
 	st.rep.Changes += int(res.Stats.Created + res.Stats.Updated + res.Stats.Deleted)

@@ -68,7 +68,7 @@ func Failback(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error
 	}
 
 	st.step("park the DR workloads in %s/%s", s.Dest.Name, s.DestNamespace)
-	drWorkloads, err := listWorkloads(ctx, s.Dest, s.DestNamespace, s.drSelector())
+	drWorkloads, err := st.list(ctx, s.Dest, s.DestNamespace, s.drSelector())
 	if err != nil {
 		return st.rep, err
 	}
@@ -97,7 +97,7 @@ func Failback(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error
 
 	st.step("restore the source workloads in %s/%s", s.Source.Name, s.SourceNamespace)
 	// Every workload the cutover parked, whatever the selector says now.
-	srcWorkloads, err := listWorkloads(ctx, s.Source, s.SourceNamespace, labels.Everything())
+	srcWorkloads, err := st.list(ctx, s.Source, s.SourceNamespace, labels.Everything())
 	if err != nil {
 		return st.rep, err
 	}

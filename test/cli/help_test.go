@@ -89,7 +89,7 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 			[]string{`--exclude-resource-types "Secrts": the source cluster serves no namespaced type of that name; did you mean "secrets"?`}},
 		{"policy not spelled as the CRD spells it", append([]string{"sync", "--conflict-policy", "adopt"}, flagForm("x")...),
 			[]string{`--conflict-policy "adopt": want Skip or Adopt (spelled exactly so)`}},
-		{"bad output", []string{"status", "-o", "wide"}, []string{`--output "wide": want one of table, json, yaml`}},
+		{"bad output", []string{"status", "-o", "xml"}, []string{`--output "xml": want one of table, wide, json, yaml, name, go-template=`, "jsonpath="}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			g := NewWithT(t)

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 	"golang.org/x/term"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/duration"
@@ -22,18 +21,20 @@ import (
 
 // controllerClusterFlags reach the cluster the controller runs in (status, trigger).
 type controllerClusterFlags struct {
-	kubeconfig, context, namespace string
+	cluster   *kubeFlags
+	namespace string
 }
 
-func (f *controllerClusterFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig of the cluster the controller runs in (default in-cluster, else $KUBECONFIG or ~/.kube/config)")
-	fs.StringVar(&f.context, "context", "", "kubeconfig context of the controller's cluster (default the current context)")
-	fs.StringVarP(&f.namespace, "namespace", "n", defaultControllerNamespace, "namespace of the NamespaceMappings and RemoteClusters")
+func (f *controllerClusterFlags) register(cmd *cobra.Command) {
+	f.cluster = newKubeFlags("", "controller's cluster")
+	f.cluster.register(cmd.Flags())
+	f.cluster.completeContexts(cmd)
+	cmd.Flags().StringVarP(&f.namespace, "namespace", "n", defaultControllerNamespace, "namespace of the NamespaceMappings and RemoteClusters")
 }
 
 // client connects to the controller's cluster and checks that it answers.
 func (f *controllerClusterFlags) client(ctx context.Context) (client.Client, error) {
-	h, err := controllerHandle(ctx, f.kubeconfig, f.context, "")
+	h, err := controllerHandle(ctx, f.cluster, "")
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +125,7 @@ controller's namespace.
 	}
 	fs := cmd.Flags()
 	fs.SortFlags = false
-	cf.register(fs)
+	cf.register(cmd)
 	out.register(cmd)
 	fs.BoolVarP(&all, "all-namespaces", "A", false, "show the NamespaceMappings and RemoteClusters of every namespace")
 	fs.BoolVarP(&watch, "watch", "w", false, "redraw every --interval until interrupted")

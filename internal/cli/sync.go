@@ -12,7 +12,7 @@ func newSyncCommand() *cobra.Command {
 	var (
 		cf  clusterFlags
 		sf  syncFlags
-		out outputFlag
+		out printFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "sync",
@@ -41,7 +41,7 @@ by cluster identity (the UID of kube-system), not by server URL.`,
   dr-syncer sync --mapping dr-syncer-system/shop`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.check("table", "json", "yaml"); err != nil {
+			if err := out.check(); err != nil {
 				return err
 			}
 			ctx := cmd.Context()
@@ -60,7 +60,7 @@ by cluster identity (the UID of kube-system), not by server URL.`,
 			if err != nil {
 				return fmt.Errorf("sync %s: %w", s.Where(), err)
 			}
-			if err := printResult(cmd.OutOrStdout(), out.format, s, req, res, false, false); err != nil {
+			if err := printResult(cmd.OutOrStdout(), cmd.ErrOrStderr(), &out, s, req, res, false, false); err != nil {
 				return err
 			}
 			if res.Stats.Failed > 0 {
@@ -71,8 +71,8 @@ by cluster identity (the UID of kube-system), not by server URL.`,
 	}
 	fs := cmd.Flags()
 	fs.SortFlags = false
-	cf.register(fs)
+	cf.register(cmd)
 	sf.register(fs)
-	out.register(fs, "table", "json", "yaml")
+	out.register(cmd)
 	return cmd
 }

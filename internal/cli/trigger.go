@@ -89,7 +89,7 @@ mapping is paused, or --timeout passed.`,
 	}
 	fs := cmd.Flags()
 	fs.SortFlags = false
-	cf.register(fs)
+	cf.register(cmd)
 	out.register(fs, "table", "json", "yaml")
 	fs.BoolVar(&wait, "wait", false, "wait for the sync to finish and print its result")
 	fs.DurationVar(&timeout, "timeout", 10*time.Minute, "with --wait: how long to wait")

@@ -46,6 +46,10 @@ func TestShellCompletion(t *testing.T) {
 	g.Expect(r.code).To(Equal(0), "%s", r)
 	g.Expect(lines(r.stdout, "")).To(ContainElements(controllerNS+"/"+ns, ":4"), "%s", r)
 
+	r = drSyncer(t, "__complete", "trigger", "--kubeconfig", kubeconfigs["prod"], "")
+	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(lines(r.stdout, "")).To(ContainElements(ns, ":4"), "%s", r)
+
 	r = drSyncer(t, "completion", "bash")
 	g.Expect(r.code).To(Equal(0), "%s", r)
 	g.Expect(r.stdout).To(ContainSubstring("__start_dr-syncer"))

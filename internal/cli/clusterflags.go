@@ -103,6 +103,16 @@ func (f *syncFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.workers, "workers", 16, "parallel writes")
 }
 
+// complete registers the completion of the enum flags: the values as the CRD spells them.
+func (f *syncFlags) complete(cmd *cobra.Command) {
+	for flag, values := range map[string][]string{
+		"conflict-policy":        {string(drv1.ConflictSkip), string(drv1.ConflictAdopt)},
+		"immutable-field-policy": {string(drv1.ImmutableSkip), string(drv1.ImmutableRecreate)},
+	} {
+		_ = cmd.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
+	}
+}
+
 // spec turns the flags into the NamespaceMapping spec they name.
 func (f *syncFlags) spec() (drv1.NamespaceMappingSpec, error) {
 	s := drv1.NamespaceMappingSpec{

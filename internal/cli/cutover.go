@@ -25,6 +25,7 @@ func (f *opFlags) register(cmd *cobra.Command) {
 	fs.SortFlags = false
 	f.cluster.register(cmd)
 	f.sync.register(fs)
+	f.sync.complete(cmd)
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the steps and the changes they would make; write nothing")
 	fs.DurationVar(&f.sourceTimeout, "source-timeout", ops.DefaultSourceTimeout, "how long to wait for the source cluster to answer")
 }

@@ -70,6 +70,7 @@ objects the DR API server would refuse. Conflicts are not changes: a sync leaves
 	fs.SortFlags = false
 	cf.register(cmd)
 	sf.register(fs)
+	sf.complete(cmd)
 	out.register(cmd)
 	fs.BoolVar(&withDiff, "diff", false, "show a unified diff of every change (Secret values masked)")
 	return cmd

@@ -73,6 +73,7 @@ by cluster identity (the UID of kube-system), not by server URL.`,
 	fs.SortFlags = false
 	cf.register(cmd)
 	sf.register(fs)
+	sf.complete(cmd)
 	out.register(cmd)
 	return cmd
 }

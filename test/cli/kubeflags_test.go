@@ -50,6 +50,9 @@ func TestShellCompletion(t *testing.T) {
 	g.Expect(r.code).To(Equal(0), "%s", r)
 	g.Expect(lines(r.stdout, "")).To(ContainElements(ns, ":4"), "%s", r)
 
+	r = drSyncer(t, "__complete", "sync", "--conflict-policy", "")
+	g.Expect(lines(r.stdout, "")).To(HaveExactElements("Skip", "Adopt", ":4", ""), "%s", r)
+
 	r = drSyncer(t, "completion", "bash")
 	g.Expect(r.code).To(Equal(0), "%s", r)
 	g.Expect(r.stdout).To(ContainSubstring("__start_dr-syncer"))

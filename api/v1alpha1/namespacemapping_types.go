@@ -370,6 +370,11 @@ type NamespaceMappingStatus struct {
 	// +optional
 	Phase Phase `json:"phase,omitempty"`
 
+	// liveSince is when cutover brought the DR namespace live (its dr-syncer.io/live-since
+	// annotation); set only while phase is Live.
+	// +optional
+	LiveSince *metav1.Time `json:"liveSince,omitempty"`
+
 	// lastSyncTime is when the last sync finished, successful or not.
 	// +optional
 	LastSyncTime *metav1.Time `json:"lastSyncTime,omitempty"`
@@ -416,6 +421,8 @@ type NamespaceMappingStatus struct {
 // +kubebuilder:printcolumn:name="Mode",type=string,JSONPath=`.spec.replicationMode`
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
 // +kubebuilder:printcolumn:name="Last Sync",type=date,JSONPath=`.status.lastSyncTime`
+// +kubebuilder:printcolumn:name="RPO",type=date,priority=1,description="age of the last successful sync: the recovery point",JSONPath=`.status.lastSuccessfulSyncTime`
+// +kubebuilder:printcolumn:name="Live Since",type=date,priority=1,description="since when cutover has had the DR namespace live",JSONPath=`.status.liveSince`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:printcolumn:name="Message",type=string,priority=1,JSONPath=`.status.conditions[?(@.type=="Ready")].message`

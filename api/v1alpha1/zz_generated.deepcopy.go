@@ -202,6 +202,10 @@ func (in *NamespaceMappingStatus) DeepCopyInto(out *NamespaceMappingStatus) {
 			(*in)[i].DeepCopyInto(&(*out)[i])
 		}
 	}
+	if in.LiveSince != nil {
+		in, out := &in.LiveSince, &out.LiveSince
+		*out = (*in).DeepCopy()
+	}
 	if in.LastSyncTime != nil {
 		in, out := &in.LastSyncTime, &out.LastSyncTime
 		*out = (*in).DeepCopy()

@@ -17,7 +17,6 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
@@ -41,28 +40,42 @@ const (
 	defaultControllerNamespace = "dr-syncer-system"
 )
 
-// clusterFlags say which clusters and namespaces an operation works on: a kubeconfig and
-// context per side (the flag form), or a NamespaceMapping in the controller's cluster (--mapping).
+// clusterFlags say which clusters and namespaces an operation works on: kubectl's flags per side
+// (the flag form: --source-kubeconfig, --source-context, --source-as, ..., and --dest-*), or a
+// NamespaceMapping in the controller's cluster (--mapping, that cluster reached with
+// --kubeconfig, --context, --as, ...).
 type clusterFlags struct {
-	sourceKubeconfig, sourceContext string
-	destKubeconfig, destContext     string
-	sourceNamespace, destNamespace  string
-	mapping                         string
-	kubeconfig, context             string
+	source, dest, controller       *kubeFlags
+	sourceNamespace, destNamespace string
+	mapping                        string
 }
 
-var flagFormFlags = []string{"source-kubeconfig", "source-context", "dest-kubeconfig", "dest-context", "source-namespace", "dest-namespace"}
-
-func (f *clusterFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.sourceKubeconfig, "source-kubeconfig", "", "kubeconfig of the source (production) cluster (default $KUBECONFIG or ~/.kube/config)")
-	fs.StringVar(&f.sourceContext, "source-context", "", "kubeconfig context of the source cluster (default the current context)")
-	fs.StringVar(&f.destKubeconfig, "dest-kubeconfig", "", "kubeconfig of the destination (DR) cluster (default $KUBECONFIG or ~/.kube/config)")
-	fs.StringVar(&f.destContext, "dest-context", "", "kubeconfig context of the destination cluster (default the current context)")
+func (f *clusterFlags) register(cmd *cobra.Command) {
+	f.source = newKubeFlags("source-", "source (production) cluster")
+	f.dest = newKubeFlags("dest-", "destination (DR) cluster")
+	f.controller = newKubeFlags("", "controller's cluster (with --mapping)")
+	fs := cmd.Flags()
+	f.source.register(fs)
+	f.dest.register(fs)
 	fs.StringVar(&f.sourceNamespace, "source-namespace", "", "namespace to replicate (required unless --mapping)")
 	fs.StringVar(&f.destNamespace, "dest-namespace", "", "namespace in the destination cluster (default the source namespace's name)")
 	fs.StringVar(&f.mapping, "mapping", "", "take clusters, namespaces and sync options from the NamespaceMapping NAMESPACE/NAME in the controller's cluster (instead of --source-*, --dest-* and the sync flags)")
-	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "with --mapping: kubeconfig of the cluster the controller runs in (default in-cluster, else $KUBECONFIG)")
-	fs.StringVar(&f.context, "context", "", "with --mapping: kubeconfig context of the controller's cluster")
+	f.controller.register(fs)
+	for _, k := range []*kubeFlags{f.source, f.dest, f.controller} {
+		k.completeContexts(cmd)
+	}
+	completeMappings(cmd, "mapping", f.controller)
+}
+
+// flagFormFlags lists the flags of the flag form given on the command line.
+func (f *clusterFlags) flagFormFlags(fs *pflag.FlagSet) []string {
+	out := append(f.source.changed(fs), f.dest.changed(fs)...)
+	for _, name := range []string{"source-namespace", "dest-namespace"} {
+		if fs.Changed(name) {
+			out = append(out, "--"+name)
+		}
+	}
+	return out
 }
 
 // syncFlags are the NamespaceMapping spec fields a one-shot sync takes, under the same names.
@@ -90,6 +103,16 @@ func (f *syncFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.workers, "workers", 16, "parallel writes")
 }
 
+// complete registers the completion of the enum flags: the values as the CRD spells them.
+func (f *syncFlags) complete(cmd *cobra.Command) {
+	for flag, values := range map[string][]string{
+		"conflict-policy":        {string(drv1.ConflictSkip), string(drv1.ConflictAdopt)},
+		"immutable-field-policy": {string(drv1.ImmutableSkip), string(drv1.ImmutableRecreate)},
+	} {
+		_ = cmd.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
+	}
+}
+
 // spec turns the flags into the NamespaceMapping spec they name.
 func (f *syncFlags) spec() (drv1.NamespaceMappingSpec, error) {
 	s := drv1.NamespaceMappingSpec{
@@ -115,14 +138,13 @@ func (f *syncFlags) spec() (drv1.NamespaceMappingSpec, error) {
 	return s, nil
 }
 
-// choice returns the allowed value that v names, in any case.
+// choice returns v when it is one of allowed, spelled exactly as the CRD spells it (Adopt, not
+// adopt), so that the command line and a NamespaceMapping take the same values.
 func choice(flag, v string, allowed ...string) (string, error) {
-	for _, a := range allowed {
-		if strings.EqualFold(a, v) {
-			return a, nil
-		}
+	if slices.Contains(allowed, v) {
+		return v, nil
 	}
-	return "", fmt.Errorf("--%s %q: want %s", flag, v, strings.Join(allowed, " or "))
+	return "", fmt.Errorf("--%s %q: want %s (spelled exactly so)", flag, v, strings.Join(allowed, " or "))
 }
 
 // labelSelector parses --selector with kubectl's syntax (=, ==, !=, in, notin, exists, !key);
@@ -151,17 +173,19 @@ type resolveOptions struct {
 func resolveScope(ctx context.Context, cmd *cobra.Command, cf *clusterFlags, sf *syncFlags, o resolveOptions) (*ops.Scope, error) {
 	fs := cmd.Flags()
 	if cf.mapping != "" {
-		for _, name := range append(slices.Clone(flagFormFlags), specFlags...) {
+		given := cf.flagFormFlags(fs)
+		for _, name := range specFlags {
 			if fs.Changed(name) && !slices.Contains(o.withMapping, name) {
-				return nil, fmt.Errorf("--%s cannot be combined with --mapping: the mapping's spec says what to sync, so that the command line and the controller run the same sync; edit the mapping, or use the flag form (--source-context/--dest-context/--source-namespace) instead", name)
+				given = append(given, "--"+name)
 			}
+		}
+		if len(given) > 0 {
+			return nil, fmt.Errorf("%s cannot be combined with --mapping: the mapping's spec says what to sync, so that the command line and the controller run the same sync; edit the mapping, or use the flag form (--source-context/--dest-context/--source-namespace) instead", given[0])
 		}
 		return resolveMapping(ctx, cf, sf, o)
 	}
-	for _, name := range []string{"kubeconfig", "context"} {
-		if fs.Changed(name) {
-			return nil, fmt.Errorf("--%s names the controller's cluster and needs --mapping NAMESPACE/NAME; without a mapping, give the clusters with --source-kubeconfig/--source-context and --dest-kubeconfig/--dest-context", name)
-		}
+	if given := cf.controller.changed(fs); len(given) > 0 {
+		return nil, fmt.Errorf("%s names the controller's cluster and needs --mapping NAMESPACE/NAME; without a mapping, give the clusters with --source-kubeconfig/--source-context and --dest-kubeconfig/--dest-context", given[0])
 	}
 	return resolveFlags(ctx, cf, sf, o)
 }
@@ -183,11 +207,11 @@ func resolveFlags(ctx context.Context, cf *clusterFlags, sf *syncFlags, o resolv
 	if err != nil {
 		return nil, err
 	}
-	srcCfg, srcName, err := loadKubeconfig(cf.sourceKubeconfig, cf.sourceContext, "--source-kubeconfig", "--source-context")
+	srcCfg, srcName, err := cf.source.load()
 	if err != nil {
 		return nil, err
 	}
-	dstCfg, dstName, err := loadKubeconfig(cf.destKubeconfig, cf.destContext, "--dest-kubeconfig", "--dest-context")
+	dstCfg, dstName, err := cf.dest.load()
 	if err != nil {
 		return nil, err
 	}
@@ -275,7 +299,7 @@ func resolveMapping(ctx context.Context, cf *clusterFlags, sf *syncFlags, o reso
 	if sf.workers < 1 {
 		return nil, errors.New("--workers must be at least 1")
 	}
-	local, err := controllerHandle(ctx, cf.kubeconfig, cf.context, " (when the controller's cluster is down, use the flag form: --source-context/--dest-context/--source-namespace)")
+	local, err := controllerHandle(ctx, cf.controller, " (when the controller's cluster is down, use the flag form: --source-context/--dest-context/--source-namespace)")
 	if err != nil {
 		return nil, err
 	}
@@ -370,52 +394,16 @@ func remoteHandle(ctx context.Context, c client.Client, namespace, name, field s
 	return newHandle(name, cfg)
 }
 
-// loadKubeconfig loads a kubeconfig given on the command line (trusted): the file, else
-// $KUBECONFIG or ~/.kube/config, with the context override. It returns the context's name.
-// pathFlag and contextFlag name the flags in messages.
-func loadKubeconfig(path, kubeContext, pathFlag, contextFlag string) (*rest.Config, string, error) {
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	where := "$KUBECONFIG or ~/.kube/config"
-	if path != "" {
-		rules.ExplicitPath, where = path, path
-	}
-	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: kubeContext})
-	raw, err := cc.RawConfig()
+// controllerHandle connects to the controller's cluster (in-cluster when no kubeconfig,
+// context, cluster or user is given and the command runs in a pod) and checks that it answers;
+// hint is added to the error when it does not.
+func controllerHandle(ctx context.Context, k *kubeFlags, hint string) (*cluster.Handle, error) {
+	cfg, ok, err := k.inCluster()
 	if err != nil {
-		return nil, "", fmt.Errorf("%s: reading %s: %w", pathFlag, where, err)
+		return nil, err
 	}
-	if len(raw.Contexts) == 0 {
-		return nil, "", fmt.Errorf("no kubeconfig context found in %s: pass %s (and %s)", where, pathFlag, contextFlag)
-	}
-	name := kubeContext
-	if name == "" {
-		name = raw.CurrentContext
-	}
-	names := make([]string, 0, len(raw.Contexts))
-	for n := range raw.Contexts {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	if name == "" {
-		return nil, "", fmt.Errorf("%s has no current context: pass %s, one of %s", where, contextFlag, strings.Join(names, ", "))
-	}
-	if _, ok := raw.Contexts[name]; !ok {
-		return nil, "", fmt.Errorf("%s %q: no such context in %s; available: %s", contextFlag, name, where, strings.Join(names, ", "))
-	}
-	cfg, err := cc.ClientConfig()
-	if err != nil {
-		return nil, "", fmt.Errorf("kubeconfig %s, context %s: %w", where, name, err)
-	}
-	return cfg, name, nil
-}
-
-// controllerHandle connects to the controller's cluster (in-cluster when no kubeconfig or
-// context is given and the command runs in a pod) and checks that it answers; hint is added to
-// the error when it does not.
-func controllerHandle(ctx context.Context, path, kubeContext, hint string) (*cluster.Handle, error) {
-	cfg, err := rest.InClusterConfig()
-	if path != "" || kubeContext != "" || err != nil {
-		if cfg, _, err = loadKubeconfig(path, kubeContext, "--kubeconfig", "--context"); err != nil {
+	if !ok {
+		if cfg, _, err = k.load(); err != nil {
 			return nil, err
 		}
 	}

@@ -30,14 +30,20 @@ func TestLoadKubeconfigSaysWhatToDo(t *testing.T) {
 	if err := os.WriteFile(path, []byte(twoContexts), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, name, err := loadKubeconfig(path, "", "--dest-kubeconfig", "--dest-context"); err != nil || name != "prod" {
+	load := func(prefix, path, kubeContext string) (string, error) {
+		k := newKubeFlags(prefix, "test cluster")
+		*k.flags.KubeConfig, *k.flags.Context = path, kubeContext
+		_, name, err := k.load()
+		return name, err
+	}
+	if name, err := load("dest-", path, ""); err != nil || name != "prod" {
 		t.Fatalf("current context: %q, %v", name, err)
 	}
-	_, _, err := loadKubeconfig(path, "staging", "--dest-kubeconfig", "--dest-context")
+	_, err := load("dest-", path, "staging")
 	if err == nil || !strings.Contains(err.Error(), `--dest-context "staging": no such context in `+path+"; available: dr, prod") {
 		t.Errorf("missing context: %v", err)
 	}
-	_, _, err = loadKubeconfig(filepath.Join(t.TempDir(), "nope"), "", "--source-kubeconfig", "--source-context")
+	_, err = load("source-", filepath.Join(t.TempDir(), "nope"), "")
 	if err == nil || !strings.Contains(err.Error(), "--source-kubeconfig") {
 		t.Errorf("missing file: %v", err)
 	}
@@ -58,7 +64,7 @@ func TestParseMappingRef(t *testing.T) {
 }
 
 func TestSyncFlagsSpec(t *testing.T) {
-	f := syncFlags{resourceTypes: []string{"*"}, conflictPolicy: "adopt", immutableFieldPolicy: "Recreate", maxDeletePercent: 20, workers: 4,
+	f := syncFlags{resourceTypes: []string{"*"}, conflictPolicy: "Adopt", immutableFieldPolicy: "Recreate", maxDeletePercent: 20, workers: 4,
 		selector: "app=web,tier!=cache"}
 	s, err := f.spec()
 	if err != nil {
@@ -73,6 +79,8 @@ func TestSyncFlagsSpec(t *testing.T) {
 	}
 	for _, bad := range []syncFlags{
 		{conflictPolicy: "Overwrite", immutableFieldPolicy: "Skip", workers: 1},
+		{conflictPolicy: "adopt", immutableFieldPolicy: "Skip", workers: 1},
+		{conflictPolicy: "Skip", immutableFieldPolicy: "recreate", workers: 1},
 		{conflictPolicy: "Skip", immutableFieldPolicy: "Replace", workers: 1},
 		{conflictPolicy: "Skip", immutableFieldPolicy: "Skip", maxDeletePercent: 101, workers: 1},
 		{conflictPolicy: "Skip", immutableFieldPolicy: "Skip", workers: 0},

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/dr-syncer/dr-syncer/internal/engine"
 	"github.com/dr-syncer/dr-syncer/internal/ops"
@@ -21,10 +20,12 @@ type opFlags struct {
 	sourceTimeout time.Duration
 }
 
-func (f *opFlags) register(fs *pflag.FlagSet) {
+func (f *opFlags) register(cmd *cobra.Command) {
+	fs := cmd.Flags()
 	fs.SortFlags = false
-	f.cluster.register(fs)
+	f.cluster.register(cmd)
 	f.sync.register(fs)
+	f.sync.complete(cmd)
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the steps and the changes they would make; write nothing")
 	fs.DurationVar(&f.sourceTimeout, "source-timeout", ops.DefaultSourceTimeout, "how long to wait for the source cluster to answer")
 }
@@ -123,7 +124,7 @@ unless it is kept down, so run cutover (--mapping form) again at once.`,
 			})
 		},
 	}
-	of.register(cmd.Flags())
+	of.register(cmd)
 	cmd.Flags().BoolVar(&noSync, "no-sync", false, "skip the final sync (it runs by default when the source answers)")
 	return cmd
 }

@@ -44,7 +44,7 @@ failback that stopped is finished by running it again.`,
 			return of.run(cmd, "failback", "reverse sync", ops.Failback, resolveOptions{}, func(o *ops.Options) { o.ReverseSync = reverseSync })
 		},
 	}
-	of.register(cmd.Flags())
+	of.register(cmd)
 	cmd.Flags().BoolVar(&reverseSync, "reverse-sync", false, "copy DR's objects back into the source namespace before parking DR")
 	return cmd
 }

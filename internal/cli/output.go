@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
@@ -114,24 +115,43 @@ func newSyncReport(s *ops.Scope, req engine.Request, res *engine.Result, withDif
 	return r, nil
 }
 
-// printResult prints a plan or a sync: a table (without unchanged rows unless showUnchanged)
-// or the report as JSON or YAML.
-func printResult(w io.Writer, format string, s *ops.Scope, req engine.Request, res *engine.Result, withDiff, showUnchanged bool) error {
+// printResult prints a plan or a sync: a table (without unchanged rows unless showUnchanged),
+// the names of the objects that change (-o name), or the report as data or through a template.
+// With --no-headers the table has its rows only; warnings then go to errOut.
+func printResult(w, errOut io.Writer, pf *printFlags, s *ops.Scope, req engine.Request, res *engine.Result, withDiff, showUnchanged bool) error {
 	rep, err := newSyncReport(s, req, res, withDiff)
 	if err != nil {
 		return err
 	}
-	if format == "table" {
-		return rep.writeTable(w, showUnchanged, res)
+	switch {
+	case pf.table():
+		return rep.writeTable(w, errOut, pf, showUnchanged, res)
+	case pf.format == "name":
+		var objs []*unstructured.Unstructured
+		for _, a := range rep.Actions {
+			switch engine.ActionType(a.Action) {
+			case engine.ActionCreate, engine.ActionUpdate, engine.ActionDelete:
+				if a.Name != "" {
+					objs = append(objs, nameOnly(a.APIVersion, a.Kind, a.Name))
+				}
+			}
+		}
+		return printNames(w, objs)
 	}
-	return writeStructured(w, format, rep)
+	return pf.printData(w, rep)
 }
 
 // writeTable prints the actions (without unchanged ones unless showUnchanged), the diffs, the
-// warnings and the summary line.
-func (r *syncReport) writeTable(w io.Writer, showUnchanged bool, res *engine.Result) error {
+// warnings and the summary line; wide adds the API version and the reason of each row.
+func (r *syncReport) writeTable(w, errOut io.Writer, pf *printFlags, showUnchanged bool, res *engine.Result) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ACTION\tKIND\tNAME\tDETAILS")
+	if !pf.noHeaders {
+		if pf.wide() {
+			fmt.Fprintln(tw, "ACTION\tKIND\tNAME\tAPIVERSION\tREASON\tDETAILS")
+		} else {
+			fmt.Fprintln(tw, "ACTION\tKIND\tNAME\tDETAILS")
+		}
+	}
 	rows := 0
 	for _, a := range r.Actions {
 		if a.Action == string(engine.ActionUnchanged) && !showUnchanged {
@@ -141,7 +161,11 @@ func (r *syncReport) writeTable(w io.Writer, showUnchanged bool, res *engine.Res
 		if name == "" {
 			name = "*"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.Action, a.Kind, name, details(a))
+		if pf.wide() {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Action, a.Kind, name, a.APIVersion, orDash(a.Reason), details(a))
+		} else {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.Action, a.Kind, name, details(a))
+		}
 		rows++
 	}
 	if rows > 0 {
@@ -154,11 +178,18 @@ func (r *syncReport) writeTable(w io.Writer, showUnchanged bool, res *engine.Res
 			fmt.Fprint(w, a.Diff)
 		}
 	}
+	warnings := w
+	if pf.noHeaders {
+		warnings = errOut
+	}
 	if len(r.Unresolved) > 0 {
-		fmt.Fprintf(w, "warning: the source cluster serves no type named %s (--resource-types)\n", strings.Join(r.Unresolved, ", "))
+		fmt.Fprintf(warnings, "warning: the source cluster serves no type named %s (--resource-types)\n", strings.Join(r.Unresolved, ", "))
 	}
 	if pb := r.PruneBlocked; pb != nil {
-		fmt.Fprintf(w, "warning: nothing was pruned: %d of %d managed objects would be deleted, more than --max-delete-percent allows; raise it if the deletions are intended\n", pb.WouldDelete, pb.Managed)
+		fmt.Fprintf(warnings, "warning: nothing was pruned: %d of %d managed objects would be deleted, more than --max-delete-percent allows; raise it if the deletions are intended\n", pb.WouldDelete, pb.Managed)
+	}
+	if pf.noHeaders {
+		return nil
 	}
 	_, err := fmt.Fprintf(w, "%s: %s → %s\n", ops.SyncSummary(res, r.DryRun), r.Source.Cluster+"/"+r.Source.Namespace, r.Destination.Cluster+"/"+r.Destination.Namespace)
 	return err

@@ -12,7 +12,7 @@ func newPlanCommand() *cobra.Command {
 	var (
 		cf       clusterFlags
 		sf       syncFlags
-		out      outputFlag
+		out      printFlags
 		withDiff bool
 	)
 	cmd := &cobra.Command{
@@ -37,12 +37,15 @@ objects the DR API server would refuse. Conflicts are not changes: a sync leaves
   dr-syncer plan --mapping dr-syncer-system/shop -o json > plan.json; echo "exit $?"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.check("table", "json", "yaml"); err != nil {
+			if err := out.check(); err != nil {
 				return err
 			}
 			ctx := cmd.Context()
 			s, err := resolveScope(ctx, cmd, &cf, &sf, resolveOptions{needSource: true})
 			if err != nil {
+				return err
+			}
+			if err := checkResourceTypes(s); err != nil {
 				return err
 			}
 			req := s.Sync
@@ -51,7 +54,7 @@ objects the DR API server would refuse. Conflicts are not changes: a sync leaves
 			if err != nil {
 				return fmt.Errorf("plan %s: %w", s.Where(), err)
 			}
-			if err := printResult(cmd.OutOrStdout(), out.format, s, req, res, withDiff, true); err != nil {
+			if err := printResult(cmd.OutOrStdout(), cmd.ErrOrStderr(), &out, s, req, res, withDiff, true); err != nil {
 				return err
 			}
 			switch {
@@ -65,9 +68,10 @@ objects the DR API server would refuse. Conflicts are not changes: a sync leaves
 	}
 	fs := cmd.Flags()
 	fs.SortFlags = false
-	cf.register(fs)
+	cf.register(cmd)
 	sf.register(fs)
-	out.register(fs, "table", "json", "yaml")
+	sf.complete(cmd)
+	out.register(cmd)
 	fs.BoolVar(&withDiff, "diff", false, "show a unified diff of every change (Secret values masked)")
 	return cmd
 }

@@ -5,32 +5,36 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 	"golang.org/x/term"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/duration"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 	"github.com/dr-syncer/dr-syncer/internal/ops"
 )
 
 // controllerClusterFlags reach the cluster the controller runs in (status, trigger).
 type controllerClusterFlags struct {
-	kubeconfig, context, namespace string
+	cluster   *kubeFlags
+	namespace string
 }
 
-func (f *controllerClusterFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig of the cluster the controller runs in (default in-cluster, else $KUBECONFIG or ~/.kube/config)")
-	fs.StringVar(&f.context, "context", "", "kubeconfig context of the controller's cluster (default the current context)")
-	fs.StringVarP(&f.namespace, "namespace", "n", defaultControllerNamespace, "namespace of the NamespaceMappings and RemoteClusters")
+func (f *controllerClusterFlags) register(cmd *cobra.Command) {
+	f.cluster = newKubeFlags("", "controller's cluster")
+	f.cluster.register(cmd.Flags())
+	f.cluster.completeContexts(cmd)
+	cmd.Flags().StringVarP(&f.namespace, "namespace", "n", defaultControllerNamespace, "namespace of the NamespaceMappings and RemoteClusters")
 }
 
 // client connects to the controller's cluster and checks that it answers.
 func (f *controllerClusterFlags) client(ctx context.Context) (client.Client, error) {
-	h, err := controllerHandle(ctx, f.kubeconfig, f.context, "")
+	h, err := controllerHandle(ctx, f.cluster, "")
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +44,7 @@ func (f *controllerClusterFlags) client(ctx context.Context) (client.Client, err
 func newStatusCommand() *cobra.Command {
 	var (
 		cf       controllerClusterFlags
-		out      outputFlag
+		out      printFlags
 		all      bool
 		watch    bool
 		interval time.Duration
@@ -59,7 +63,7 @@ controller's namespace.
   dr-syncer status -A -o json | jq '.namespaceMappings[] | select(.rpoSeconds > 900) | .name'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.check("table", "json", "yaml"); err != nil {
+			if err := out.check(); err != nil {
 				return err
 			}
 			if interval < time.Second {
@@ -83,16 +87,18 @@ controller's namespace.
 				if watch && tty {
 					fmt.Fprint(w, "\x1b[H\x1b[2J") // clear the screen
 				}
-				if out.format == "table" {
+				switch {
+				case out.table():
 					if watch && !first && !tty {
 						fmt.Fprintln(w)
 					}
-					return writeStatusTables(w, st, all)
-				}
-				if watch && out.format == "yaml" && !first {
+					return writeStatusTables(w, st, all, &out)
+				case out.format == "name":
+					return printNames(w, statusNames(st))
+				case watch && out.format == "yaml" && !first:
 					fmt.Fprintln(w, "---")
 				}
-				return writeStructured(w, out.format, st)
+				return out.printData(w, st)
 			}
 			for first := true; ; first = false {
 				st, err := ops.CollectStatus(ctx, c, ns, time.Now())
@@ -119,27 +125,41 @@ controller's namespace.
 	}
 	fs := cmd.Flags()
 	fs.SortFlags = false
-	cf.register(fs)
-	out.register(fs, "table", "json", "yaml")
+	cf.register(cmd)
+	out.register(cmd)
 	fs.BoolVarP(&all, "all-namespaces", "A", false, "show the NamespaceMappings and RemoteClusters of every namespace")
 	fs.BoolVarP(&watch, "watch", "w", false, "redraw every --interval until interrupted")
 	fs.DurationVar(&interval, "interval", 5*time.Second, "how often --watch redraws")
 	return cmd
 }
 
-// writeStatusTables prints the NamespaceMapping and RemoteCluster tables.
-func writeStatusTables(w io.Writer, st *ops.Status, withNamespace bool) error {
+// writeStatusTables prints the NamespaceMapping and RemoteCluster tables; wide adds the last
+// sync of any outcome, since when the DR namespace is live, and whole messages.
+func writeStatusTables(w io.Writer, st *ops.Status, withNamespace bool, pf *printFlags) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	prefix := func(ns string) string {
+	wide := pf.wide()
+	row := func(ns string, cols ...string) {
 		if withNamespace {
-			return ns + "\t"
+			cols = append([]string{ns}, cols...)
 		}
-		return ""
+		fmt.Fprintln(tw, strings.Join(cols, "\t"))
 	}
-	nsHeader := prefix("NAMESPACE")
-	fmt.Fprintf(tw, "%sNAMESPACEMAPPING\tSOURCE → DESTINATION\tMODE\tPHASE\tLAST SUCCESSFUL SYNC\tRPO\tNEXT SYNC\tOBJECTS\tCHANGED\tCONFLICTS\tFAILED\tREADY\tMESSAGE\n", nsHeader)
-	if len(st.Mappings) == 0 {
-		fmt.Fprintf(tw, "%s(none)\n", prefix("-"))
+	header := func(cols ...string) {
+		if !pf.noHeaders {
+			row("NAMESPACE", cols...)
+		}
+	}
+	msgLen := 120
+	if wide {
+		msgLen = 4096
+	}
+	if wide {
+		header("NAMESPACEMAPPING", "SOURCE → DESTINATION", "MODE", "PHASE", "LAST SUCCESSFUL SYNC", "RPO", "LAST SYNC", "LIVE SINCE", "NEXT SYNC", "OBJECTS", "CHANGED", "CONFLICTS", "FAILED", "READY", "REASON", "MESSAGE")
+	} else {
+		header("NAMESPACEMAPPING", "SOURCE → DESTINATION", "MODE", "PHASE", "LAST SUCCESSFUL SYNC", "RPO", "NEXT SYNC", "OBJECTS", "CHANGED", "CONFLICTS", "FAILED", "READY", "MESSAGE")
+	}
+	if len(st.Mappings) == 0 && !pf.noHeaders {
+		row("-", "(none)")
 	}
 	for _, m := range st.Mappings {
 		phase := m.Phase
@@ -153,6 +173,8 @@ func writeStatusTables(w io.Writer, st *ops.Status, withNamespace bool) error {
 		}
 		next := "-"
 		switch {
+		case m.LiveSince != nil:
+			next = "live"
 		case m.Paused:
 			next = "paused"
 		case m.NextSync != nil && m.NextSync.After(st.Time):
@@ -167,23 +189,56 @@ func writeStatusTables(w io.Writer, st *ops.Status, withNamespace bool) error {
 			objects, changed = fmt.Sprint(s.Total), fmt.Sprint(s.Created+s.Updated+s.Deleted)
 			conflicts, failed = fmt.Sprint(s.Conflicts), fmt.Sprint(s.Failed)
 		}
-		fmt.Fprintf(tw, "%s%s\t%s → %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", prefix(m.Namespace), m.Name,
-			m.Source, m.Destination, m.Mode, phase, last, rpo, next, objects, changed, conflicts, failed, m.Ready, oneLine(m.Message, 120))
+		cols := []string{m.Name, m.Source + " → " + m.Destination, m.Mode, phase, last, rpo}
+		if wide {
+			cols = append(cols, timeOrDash(m.LastSync), timeOrDash(m.LiveSince))
+		}
+		cols = append(cols, next, objects, changed, conflicts, failed, m.Ready)
+		if wide {
+			cols = append(cols, orDash(m.Reason))
+		}
+		row(m.Namespace, append(cols, oneLine(m.Message, msgLen))...)
 	}
-	fmt.Fprintln(tw)
-	fmt.Fprintf(tw, "%sREMOTECLUSTER\tREADY\tVERSION\tLAST PROBE\tMESSAGE\n", nsHeader)
-	if len(st.RemoteClusters) == 0 {
-		fmt.Fprintf(tw, "%s(none)\n", prefix("-"))
+	if !pf.noHeaders {
+		fmt.Fprintln(tw)
+	}
+	header("REMOTECLUSTER", "READY", "VERSION", "LAST PROBE", "MESSAGE")
+	if len(st.RemoteClusters) == 0 && !pf.noHeaders {
+		row("-", "(none)")
 	}
 	for _, rc := range st.RemoteClusters {
-		version, probed := rc.Version, "never"
-		if version == "" {
-			version = "-"
-		}
+		probed := "never"
 		if rc.LastProbe != nil {
 			probed = duration.HumanDuration(st.Time.Sub(*rc.LastProbe)) + " ago"
 		}
-		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\t%s\n", prefix(rc.Namespace), rc.Name, rc.Ready, version, probed, oneLine(rc.Message, 120))
+		row(rc.Namespace, rc.Name, rc.Ready, orDash(rc.Version), probed, oneLine(rc.Message, msgLen))
 	}
 	return tw.Flush()
+}
+
+// statusNames are the objects status shows, for -o name.
+func statusNames(st *ops.Status) []*unstructured.Unstructured {
+	var out []*unstructured.Unstructured
+	gv := drv1.GroupVersion.String()
+	for _, m := range st.Mappings {
+		out = append(out, nameOnly(gv, "NamespaceMapping", m.Name))
+	}
+	for _, rc := range st.RemoteClusters {
+		out = append(out, nameOnly(gv, "RemoteCluster", rc.Name))
+	}
+	return out
+}
+
+func timeOrDash(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return t.Format(time.RFC3339)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

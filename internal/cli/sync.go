@@ -12,7 +12,7 @@ func newSyncCommand() *cobra.Command {
 	var (
 		cf  clusterFlags
 		sf  syncFlags
-		out outputFlag
+		out printFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "sync",
@@ -42,12 +42,15 @@ by cluster identity (the UID of kube-system), not by server URL.`,
   dr-syncer sync --mapping dr-syncer-system/shop`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.check("table", "json", "yaml"); err != nil {
+			if err := out.check(); err != nil {
 				return err
 			}
 			ctx := cmd.Context()
 			s, err := resolveScope(ctx, cmd, &cf, &sf, resolveOptions{needSource: true})
 			if err != nil {
+				return err
+			}
+			if err := checkResourceTypes(s); err != nil {
 				return err
 			}
 			req := s.Sync
@@ -58,7 +61,7 @@ by cluster identity (the UID of kube-system), not by server URL.`,
 			if err != nil {
 				return fmt.Errorf("sync %s: %w", s.Where(), err)
 			}
-			if err := printResult(cmd.OutOrStdout(), out.format, s, req, res, false, false); err != nil {
+			if err := printResult(cmd.OutOrStdout(), cmd.ErrOrStderr(), &out, s, req, res, false, false); err != nil {
 				return err
 			}
 			if res.Stats.Failed > 0 {
@@ -69,8 +72,9 @@ by cluster identity (the UID of kube-system), not by server URL.`,
 	}
 	fs := cmd.Flags()
 	fs.SortFlags = false
-	cf.register(fs)
+	cf.register(cmd)
 	sf.register(fs)
-	out.register(fs, "table", "json", "yaml")
+	sf.complete(cmd)
+	out.register(cmd)
 	return cmd
 }

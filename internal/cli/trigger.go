@@ -39,6 +39,12 @@ mapping is paused, or --timeout passed.`,
   dr-syncer trigger shop --namespace dr-syncer-system --wait --timeout 5m
   dr-syncer trigger dr-syncer-system/shop --wait -o json`,
 		Args: cobra.ExactArgs(1),
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return mappingNames(cf.cluster, cf.namespace)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := out.check("table", "json", "yaml"); err != nil {
 				return err
@@ -89,7 +95,7 @@ mapping is paused, or --timeout passed.`,
 	}
 	fs := cmd.Flags()
 	fs.SortFlags = false
-	cf.register(fs)
+	cf.register(cmd)
 	out.register(fs, "table", "json", "yaml")
 	fs.BoolVar(&wait, "wait", false, "wait for the sync to finish and print its result")
 	fs.DurationVar(&timeout, "timeout", 10*time.Minute, "with --wait: how long to wait")

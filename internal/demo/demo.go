@@ -149,12 +149,10 @@ func (d *demo) startPlanes(context.Context) (string, error) {
 }
 
 func (d *demo) writeKubeconfigs(context.Context) (string, error) {
-	for _, p := range d.planes {
-		if _, err := p.WriteKubeconfig(d.dir); err != nil {
-			return "", err
-		}
+	if err := writeKubeconfigs(d.dir, d.planes); err != nil {
+		return "", err
 	}
-	return "prod.kubeconfig, dr.kubeconfig", nil
+	return "prod.kubeconfig, dr.kubeconfig and " + mergedKubeconfig + " (contexts prod and dr)", nil
 }
 
 // startController runs the controller against prod, logging to a file so the terminal stays

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -19,15 +20,16 @@ import (
 // live shows the mapping and the remote cluster in a small table redrawn every Refresh and
 // changes the ConfigMap in prod every ChangeEvery, until ctx ends.
 func (d *demo) live(ctx context.Context) {
-	prodCfg, drCfg := d.dir+"/prod.kubeconfig", d.dir+"/dr.kubeconfig"
 	k := d.kubectl()
 	d.steps.say(`
 The demo runs until you press Ctrl-C. Meanwhile, in another terminal:
-  %[1]s --kubeconfig %[2]s get nsmap,rcl -A
-  %[1]s --kubeconfig %[3]s -n %[4]s get deploy,cronjob,svc,ingress,cm,secret
-  %[1]s --kubeconfig %[2]s -n %[4]s edit configmap %[5]s     # and see it reach dr
-Every %[6]s the demo changes ConfigMap %[4]s/%[5]s in prod and measures when dr has it.
-`, k, prodCfg, drCfg, appNamespace, appConfigMap, d.o.ChangeEvery)
+  export KUBECONFIG=%[2]s     # contexts prod and dr
+  %[1]s --context prod get nsmap,rcl -A
+  %[1]s --context dr -n %[3]s get deploy,cronjob,svc,ingress,cm,secret
+  %[1]s --context prod -n %[3]s edit configmap %[4]s     # and see it reach dr
+  dr-syncer status --context prod     # and the disaster day of docs/cli.md, step by step
+Every %[5]s the demo changes ConfigMap %[3]s/%[4]s in prod and measures when dr has it.
+`, k, filepath.Join(d.dir, mergedKubeconfig), appNamespace, appConfigMap, d.o.ChangeEvery)
 
 	var (
 		mu   sync.Mutex

@@ -38,8 +38,11 @@ var neverSync = map[string]bool{
 // Resolution is the outcome of resolving a mapping's resourceTypes.
 type Resolution struct {
 	Types []Type
-	// Unresolved lists entries no served type matches.
-	Unresolved []string
+	// Unresolved lists include entries no served type matches, UnresolvedExclude exclude entries.
+	Unresolved, UnresolvedExclude []string
+	// Closest maps each unresolved entry to the served name nearest to it by edit distance
+	// (a Kind, plural or plural.group), when one is near enough to be a likely typo.
+	Closest map[string]string
 	// Incomplete is set when discovery of some API groups failed: their types are missing
 	// from Types, so nothing of them may be pruned.
 	Incomplete error
@@ -93,8 +96,20 @@ func ResolveTypes(dc discovery.DiscoveryInterface, include, exclude []string) (*
 		}
 	}
 	for _, name := range exclude {
-		for _, t := range match(all, name) {
+		matched := match(all, name)
+		if len(matched) == 0 {
+			res.UnresolvedExclude = append(res.UnresolvedExclude, name)
+		}
+		for _, t := range matched {
 			delete(selected, t)
+		}
+	}
+	for _, name := range slices.Concat(res.Unresolved, res.UnresolvedExclude) {
+		if c := closest(all, name); c != "" {
+			if res.Closest == nil {
+				res.Closest = map[string]string{}
+			}
+			res.Closest[name] = c
 		}
 	}
 	for _, t := range all {
@@ -127,6 +142,42 @@ func match(all []Type, name string) []Type {
 		}
 	}
 	return out
+}
+
+// closest returns the served Kind, plural or plural.group nearest to name by edit distance
+// (ignoring case), or "" when none is within a third of the name's length (at least 2).
+func closest(all []Type, name string) string {
+	want := strings.ToLower(strings.TrimSpace(name))
+	best, bestDist := "", max(2, len(want)/3)+1
+	for _, t := range all {
+		for _, cand := range []string{t.GVK.Kind, t.GVR.Resource, t.String()} {
+			if d := editDistance(want, strings.ToLower(cand)); d < bestDist {
+				best, bestDist = cand, d
+			}
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 func hasVerbs(r metav1.APIResource, verbs ...string) bool {

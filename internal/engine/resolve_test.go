@@ -114,3 +114,36 @@ func TestMappingIDIsALabelValue(t *testing.T) {
 		t.Errorf("long names that differ must give different IDs: %q", long1)
 	}
 }
+
+func TestResolveTypesClosest(t *testing.T) {
+	r, err := ResolveTypes(served(), []string{"Deploymnet", "configmap", "cronjob.btach", "Frobnicator"}, []string{"Secrts", "widgets"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"Deploymnet", "cronjob.btach", "Frobnicator"}; !slices.Equal(r.Unresolved, want) {
+		t.Errorf("unresolved = %v, want %v", r.Unresolved, want)
+	}
+	if want := []string{"Secrts"}; !slices.Equal(r.UnresolvedExclude, want) {
+		t.Errorf("unresolved exclusions = %v, want %v", r.UnresolvedExclude, want)
+	}
+	want := map[string]string{"Deploymnet": "Deployment", "cronjob.btach": "cronjobs.batch", "Secrts": "secrets"}
+	if len(r.Closest) != len(want) {
+		t.Errorf("closest = %v, want %v", r.Closest, want)
+	}
+	for k, v := range want {
+		if r.Closest[k] != v {
+			t.Errorf("closest[%q] = %q, want %q", k, r.Closest[k], v)
+		}
+	}
+}
+
+func TestEditDistance(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want int
+	}{{"", "", 0}, {"abc", "", 3}, {"deploymnet", "deployment", 2}, {"kitten", "sitting", 3}} {
+		if got := editDistance(c.a, c.b); got != c.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
+		}
+	}
+}

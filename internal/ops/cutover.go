@@ -75,7 +75,7 @@ func Cutover(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error)
 	if srcErr == nil {
 		// Every source workload with a DR copy is parked, selected or not: a copy made before
 		// the selector changed comes live all the same.
-		if srcWorkloads, err = listWorkloads(ctx, s.Source, s.SourceNamespace, labels.Everything(), kinds); err != nil {
+		if srcWorkloads, err = st.list(ctx, s.Source, s.SourceNamespace, labels.Everything(), kinds); err != nil {
 			srcErr = err
 		}
 	}
@@ -106,7 +106,7 @@ func Cutover(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error)
 	}
 
 	st.step("park the source workloads in %s/%s", s.Source.Name, s.SourceNamespace)
-	drWorkloads, err := listWorkloads(ctx, s.Dest, s.DestNamespace, s.drSelector(), kinds)
+	drWorkloads, err := st.list(ctx, s.Dest, s.DestNamespace, s.drSelector(), kinds)
 	if err != nil {
 		return st.rep, err
 	}
@@ -159,7 +159,8 @@ func finalSync(ctx context.Context, s *Scope, o Options, st *steps) error {
 
 // runSync runs a final or reverse sync with the caller's progress reporting and reports it.
 func runSync(ctx context.Context, req engine.Request, o Options, st *steps) (*engine.Result, error) {
-	req.DryRun = o.DryRun
+	// A dry run keeps the objects its server-side dry runs return: the later steps see them.
+	req.DryRun, req.KeepObjects = o.DryRun, req.KeepObjects || o.DryRun
 	done := func() {}
 	if o.SyncProgress != nil {
 		done = o.SyncProgress(&req)
@@ -168,6 +169,9 @@ func runSync(ctx context.Context, req engine.Request, o Options, st *steps) (*en
 	done()
 	if err != nil {
 		return res, err
+	}
+	if o.DryRun {
+		st.sim.record(req.Dest, req.Transform.DestNamespace, res)
 	}
 	st.note("%s", SyncSummary(res, o.DryRun))
 	st.rep.Changes += int(res.Stats.Created + res.Stats.Updated + res.Stats.Deleted)

@@ -72,7 +72,7 @@ func Failback(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error
 	if err != nil {
 		return st.rep, err
 	}
-	drWorkloads, err := listWorkloads(ctx, s.Dest, s.DestNamespace, s.drSelector(), kinds)
+	drWorkloads, err := st.list(ctx, s.Dest, s.DestNamespace, s.drSelector(), kinds)
 	if err != nil {
 		return st.rep, err
 	}
@@ -101,7 +101,8 @@ func Failback(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error
 	}
 
 	st.step("restore the source workloads in %s/%s", s.Source.Name, s.SourceNamespace)
-	srcWorkloads, err := listWorkloads(ctx, s.Source, s.SourceNamespace, labels.Everything(), kinds)
+	// Every workload the cutover parked, whatever the selector says now.
+	srcWorkloads, err := st.list(ctx, s.Source, s.SourceNamespace, labels.Everything(), kinds)
 	if err != nil {
 		return st.rep, err
 	}

@@ -36,7 +36,9 @@ type MappingStatus struct {
 	LastSuccessfulSync *time.Time `json:"lastSuccessfulSync,omitempty"`
 	RPOSeconds         *int64     `json:"rpoSeconds,omitempty"`
 	LastSync           *time.Time `json:"lastSync,omitempty"`
-	NextSync           *time.Time `json:"nextSync,omitempty"`
+	// LiveSince is when cutover brought the DR namespace live (status.liveSince).
+	LiveSince *time.Time `json:"liveSince,omitempty"`
+	NextSync  *time.Time `json:"nextSync,omitempty"`
 	// Stats counts what the last full sync did.
 	Stats   *drv1.SyncStats `json:"lastSyncStats,omitempty"`
 	Ready   string          `json:"ready"`
@@ -107,6 +109,7 @@ func CollectMapping(m *drv1.NamespaceMapping, now time.Time) MappingStatus {
 		Mode:        string(m.Spec.Mode()), Phase: string(m.Status.Phase), Paused: m.Spec.Paused,
 		LastSuccessfulSync: timeOf(m.Status.LastSuccessfulSyncTime),
 		LastSync:           timeOf(m.Status.LastSyncTime),
+		LiveSince:          timeOf(m.Status.LiveSince),
 		NextSync:           timeOf(m.Status.NextSyncTime),
 		Stats:              m.Status.LastSyncStats,
 		Ready:              ready, Reason: reason, Message: msg,

@@ -1,8 +1,13 @@
 package ops
 
 import (
+	"context"
 	"fmt"
 	"io"
+
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/dr-syncer/dr-syncer/internal/cluster"
 )
 
 // steps prints the progress of a cutover or failback, one line per step and per change, and
@@ -12,6 +17,8 @@ type steps struct {
 	dryRun bool
 	n, of  int
 	rep    *Report
+	// sim holds what the syncs of a dry run would have written, for the steps after them.
+	sim simulated
 }
 
 func newSteps(o Options, total int) *steps {
@@ -19,7 +26,7 @@ func newSteps(o Options, total int) *steps {
 	if out == nil {
 		out = io.Discard
 	}
-	return &steps{out: out, dryRun: o.DryRun, of: total, rep: &Report{}}
+	return &steps{out: out, dryRun: o.DryRun, of: total, rep: &Report{}, sim: simulated{}}
 }
 
 // step starts the next numbered step.
@@ -48,4 +55,14 @@ func (s *steps) warn(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	s.rep.Warnings = append(s.rep.Warnings, msg)
 	fmt.Fprintf(s.out, "  warning: %s\n", msg)
+}
+
+// list lists the workloads of h's namespace ns, as an earlier sync of a dry run would have left
+// them (see simulated).
+func (s *steps) list(ctx context.Context, h *cluster.Handle, ns string, sel labels.Selector, kinds []workloadKind) ([]workload, error) {
+	ws, err := listWorkloads(ctx, h, ns, sel, kinds)
+	if err != nil {
+		return nil, err
+	}
+	return s.sim.apply(h, ns, sel, ws), nil
 }

@@ -3,6 +3,7 @@ package sync_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
@@ -27,7 +28,8 @@ func TestLiveDestinationIsNeverParked(t *testing.T) {
 	nsObj := &corev1.Namespace{}
 	g.Expect(dr.Client.Get(ctx, client.ObjectKey{Name: ns}, nsObj)).To(Succeed())
 	patch := client.MergeFrom(nsObj.DeepCopy())
-	nsObj.Annotations = map[string]string{drv1.AnnotationLiveSince: metav1.Now().UTC().Format("2006-01-02T15:04:05Z")}
+	since := metav1.Now().UTC().Format("2006-01-02T15:04:05Z")
+	nsObj.Annotations = map[string]string{drv1.AnnotationLiveSince: since}
 	g.Expect(dr.Client.Patch(ctx, nsObj, patch)).To(Succeed())
 	dep := get(g, dr, gvkDeployment, ns, "web")
 	g.Expect(unstructuredSetReplicas(dep, 3)).To(Succeed())
@@ -38,5 +40,9 @@ func TestLiveDestinationIsNeverParked(t *testing.T) {
 	g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
 	g.Expect(c.Reason).To(Equal(drv1.ReasonDestinationLive))
 	g.Expect(c.Message).To(ContainSubstring("failback"))
+	// A sync that finds DR live records since when (status.liveSince), for status and kubectl.
+	g.Expect(m.Status.Phase).To(Equal(drv1.PhaseLive))
+	g.Expect(m.Status.LiveSince).NotTo(BeNil())
+	g.Expect(m.Status.LiveSince.UTC().Format(time.RFC3339)).To(Equal(since))
 	g.Expect(nested(g, get(g, dr, gvkDeployment, ns, "web"), "spec", "replicas")).To(BeEquivalentTo(3))
 }

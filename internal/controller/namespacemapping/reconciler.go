@@ -95,6 +95,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	}
 	base := m.DeepCopy()
 	defer func() {
+		if m.Status.Phase != drv1.PhaseLive {
+			m.Status.LiveSince = nil
+		}
 		if equalStatus(base, m) {
 			return
 		}
@@ -315,6 +318,7 @@ func (r *Reconciler) syncFailed(ctx context.Context, m *drv1.NamespaceMapping, e
 	phase := drv1.PhaseFailed
 	if reason == drv1.ReasonDestinationLive {
 		phase, msg = drv1.PhaseLive, msg+"; "+failbackHint(m)
+		setLiveSince(m, r.liveSince(ctx, m))
 	}
 	// A failure that repeats is reported once: its retries back off and Ready keeps saying it.
 	repeated := sameFailure(m, reason, msg)
@@ -443,9 +447,20 @@ func (r *Reconciler) liveSince(ctx context.Context, m *drv1.NamespaceMapping) st
 
 // markLive reports a mapping whose DR namespace cutover brought live.
 func markLive(m *drv1.NamespaceMapping, since string) {
+	setLiveSince(m, since)
 	markNotReady(m, drv1.PhaseLive, drv1.ReasonDestinationLive, fmt.Sprintf(
 		"DR namespace %s in cluster %s is live since %s (cutover): nothing is synced into it; %s",
 		m.Spec.DestNamespace(), m.Spec.DestinationCluster, since, failbackHint(m)))
+}
+
+// setLiveSince records the live-since annotation's time in status.liveSince (nil when it is
+// not an RFC 3339 time, as cutover writes it).
+func setLiveSince(m *drv1.NamespaceMapping, since string) {
+	m.Status.LiveSince = nil
+	if t, err := time.Parse(time.RFC3339, since); err == nil {
+		mt := metav1.NewTime(t)
+		m.Status.LiveSince = &mt
+	}
 }
 
 func failbackHint(m *drv1.NamespaceMapping) string {

@@ -48,7 +48,8 @@ func TestUpgradeFromPreviousChartWithReuseValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	newChart, err := loadChart()
+	// A fresh copy: the upgrade replaces the chart's values, which must not leak into the shared one.
+	newChart, err := loader.Load(chartDir)
 	if err != nil {
 		t.Fatal(err)
 	}

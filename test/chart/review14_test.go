@@ -2,8 +2,10 @@ package chart
 
 import (
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"helm.sh/helm/v3/pkg/action"
@@ -34,7 +36,7 @@ func TestMonitoringKindsCheckedOneByOne(t *testing.T) {
 }
 
 // TestUpgradeFromPreviousChartWithReuseValues follows README.md's upgrade command,
-// `helm upgrade ... --reuse-values`, from the chart as it was before this release (the merge's
+// `helm upgrade ... --reset-then-reuse-values` (--reuse-values failed), from the chart as it was before this release (the merge's
 // first parent) to the current one.
 func TestUpgradeFromPreviousChartWithReuseValues(t *testing.T) {
 	const previous = "a1cbc72^1"
@@ -72,9 +74,21 @@ func TestUpgradeFromPreviousChartWithReuseValues(t *testing.T) {
 	}
 	upgrade := action.NewUpgrade(cfg)
 	upgrade.Namespace = "dr-syncer-system"
-	upgrade.ReuseValues = true
+	upgrade.ResetThenReuseValues = true
 	if _, err := upgrade.Run("dr-syncer", newChart, map[string]any{}); err != nil {
-		t.Errorf("helm upgrade --reuse-values (README.md, Upgrade) from the previous chart: %v", err)
+		t.Errorf("helm upgrade --reset-then-reuse-values (README.md, Upgrade) from the previous chart: %v", err)
+	}
+	// --reuse-values fails on values the new chart adds: the docs must not recommend it.
+	for _, doc := range []string{"README.md", "docs/helm.md"} {
+		raw, err := os.ReadFile(filepath.Join("..", "..", doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(raw), "\n") {
+			if strings.Contains(line, "helm upgrade") && strings.Contains(line, "--reuse-values") {
+				t.Errorf("%s recommends --reuse-values: %s", doc, line)
+			}
+		}
 	}
 }
 

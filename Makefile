@@ -64,4 +64,5 @@ bench: testbin ## Benchmarks against real API servers; figures go to docs/perfor
 .PHONY: release
 release: ## Build a release into dist/: binaries, chart, CRDs, OCI image tarball (no Docker engine), krew manifest, SHA256SUMS (VERSION=vX.Y.Z).
 	@[[ "$(VERSION)" =~ ^v[0-9]+\.[0-9]+\.[0-9]+ ]] || { echo "make release needs VERSION=vX.Y.Z (got '$(VERSION)')"; exit 1; }
+	@[ -z "$$(git status --porcelain --untracked-files=no)" ] || [ -n "$(ALLOW_DIRTY)" ] || { echo "make release: the work tree has uncommitted changes, so the binaries would not be commit $(COMMIT) (ALLOW_DIRTY=1 to build anyway)"; exit 1; }
 	$(GO) run ./hack/release -version $(VERSION) -commit $(COMMIT) -date $(BUILD_DATE) -out dist

@@ -38,8 +38,9 @@ type meta struct {
 	ImageRepository string
 }
 
-// semver is a release version as the tags are written: v, then SemVer 2.
-var semver = regexp.MustCompile(`^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$`)
+// semver is a release version as the tags are written: v, then SemVer 2 without build metadata
+// ("+" is valid neither in an image tag nor in a label value, and the version is both).
+var semver = regexp.MustCompile(`^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$`)
 
 func main() {
 	var (

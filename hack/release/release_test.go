@@ -267,7 +267,7 @@ func TestKrewManifest(t *testing.T) {
 }
 
 func TestVersionMustBeSemVer(t *testing.T) {
-	for v, ok := range map[string]bool{"v0.1.0": true, "v1.2.3-rc.1": true, "0.1.0": false, "de03316-dirty": false, "v1.2": false} {
+	for v, ok := range map[string]bool{"v0.1.0": true, "v1.2.3-rc.1": true, "0.1.0": false, "de03316-dirty": false, "v1.2": false, "v1.2.3+build.1": false} {
 		m := meta{Version: v, Commit: "abc"}
 		if err := m.parse("2026-01-02T03:04:05Z"); (err == nil) != ok {
 			t.Errorf("version %q: err = %v, want ok=%v", v, err, ok)

@@ -39,30 +39,42 @@ func Get() Info {
 		Platform:  runtime.GOOS + "/" + runtime.GOARCH,
 	}
 	if bi, ok := debug.ReadBuildInfo(); ok {
-		modified := false
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				if info.Commit == "" {
-					info.Commit = s.Value
-				}
-			case "vcs.time":
-				if info.BuildDate == "" {
-					info.BuildDate = s.Value
-				}
-			case "vcs.modified":
-				modified = s.Value == "true"
-			}
-		}
-		if modified && Commit == "" && info.Commit != "" {
-			info.Commit += "-dirty"
-		}
+		info = fromBuildInfo(info, bi)
 	}
 	if info.Commit == "" {
 		info.Commit = "unknown"
 	}
 	if info.BuildDate == "" {
 		info.BuildDate = "unknown"
+	}
+	return info
+}
+
+// fromBuildInfo fills what -ldflags left unset from the Go build information: the module version
+// (`go install github.com/dr-syncer/dr-syncer/cmd/dr-syncer@v0.1.0` stamps it, and no VCS data;
+// since Go 1.24 a go build in a git checkout stamps a pseudo-version), and the commit and its time
+// (a go build in a git checkout stamps them).
+func fromBuildInfo(info Info, bi *debug.BuildInfo) Info {
+	if info.Version == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		info.Version = bi.Main.Version
+	}
+	modified := false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			if info.Commit == "" {
+				info.Commit = s.Value
+			}
+		case "vcs.time":
+			if info.BuildDate == "" {
+				info.BuildDate = s.Value
+			}
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	if modified && Commit == "" && info.Commit != "" {
+		info.Commit += "-dirty"
 	}
 	return info
 }

@@ -108,7 +108,7 @@ func TestMonitoringOnlyWhenServed(t *testing.T) {
 		t.Errorf("without monitoring.coreos.com/v1: %d ServiceMonitors, %d PrometheusRules, want none",
 			missing.count("ServiceMonitor"), missing.count("PrometheusRule"))
 	}
-	for _, want := range []string{"No ServiceMonitor was created", "No PrometheusRule was created", "--api-versions monitoring.coreos.com/v1"} {
+	for _, want := range []string{"No ServiceMonitor was created", "No PrometheusRule was created", "--api-versions monitoring.coreos.com/v1/ServiceMonitor", "--api-versions monitoring.coreos.com/v1/PrometheusRule"} {
 		if !strings.Contains(missing.Release.Info.Notes, want) {
 			t.Errorf("NOTES.txt lacks %q:\n%s", want, missing.Release.Info.Notes)
 		}

@@ -40,7 +40,9 @@ type rendered struct {
 
 // servedAPIVersions are the API versions, beyond the built-in ones, that the test bed serves and
 // that the chart asks for through .Capabilities: prometheus-operator's (see TestMain).
-var servedAPIVersions = []string{"monitoring.coreos.com/v1"}
+var servedAPIVersions = []string{
+	"monitoring.coreos.com/v1", "monitoring.coreos.com/v1/ServiceMonitor", "monitoring.coreos.com/v1/PrometheusRule",
+}
 
 // renderChart renders the chart as release name in namespace with the given values (which go
 // through values.schema.json like user values do), for the test bed's API server.

@@ -25,9 +25,12 @@ contains the chart name it is used as is.
 {{/*
 Name prefix of the cluster-scoped objects (ClusterRoles and their bindings): the release namespace
 and the full name, so that releases of the same name in different namespaces install side by side.
+A colon separates them, as in Kubernetes' own system:... names: it is in neither a namespace nor a
+release name, so no two releases get the same prefix (with a dash, release dr-syncer in namespace
+a-b and release b-dr-syncer in namespace a would both be a-b-dr-syncer).
 */}}
 {{- define "dr-syncer.clusterScopedName" -}}
-{{- printf "%s-%s" .Release.Namespace (include "dr-syncer.fullname" .) }}
+{{- printf "%s:%s" .Release.Namespace (include "dr-syncer.fullname" .) }}
 {{- end }}
 
 {{/*

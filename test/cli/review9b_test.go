@@ -160,3 +160,29 @@ func TestFlagFormCutoverActivatesOnlyItsSourceClustersCopies(t *testing.T) {
 	drWeb := nestedInt(g, get(g, dr, gvkDeployment, shared, "web"), "spec", "replicas")
 	g.Expect(srcWeb > 0 && drWeb > 0).To(BeFalse(), "the other cluster's web runs on both sides: %d replicas at its source, %d in %s", srcWeb, drWeb, shared)
 }
+
+// TestFailbackAfterFlagFormCutoverKeepsAnAdministratorsPause: "failback restores the
+// administrator's earlier paused state" (docs). On the day of the disaster the controller's
+// cluster is often the one that is down, so cutover runs in the flag form, which pauses no
+// mapping and records nothing. The failback (by --mapping, once the controller is back) finds no
+// dr-syncer.io/paused-before-cutover record and unpauses the mapping the administrator had paused.
+func TestFailbackAfterFlagFormCutoverKeepsAnAdministratorsPause(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(g, prod, "held-flag")
+	create(g, prod, deploymentIn(ns, "api", 2))
+	m := mapping(g, ns, ns)
+	byMapping := []string{"--mapping", controllerNS + "/" + ns, "--kubeconfig", kubeconfigs["prod"]}
+	g.Expect(drSyncer(t, append([]string{"sync"}, byMapping...)...).code).To(Equal(0))
+	base := getMapping(g, prod, controllerNS, m.Name)
+	paused := base.DeepCopy()
+	paused.Spec.Paused = true
+	g.Expect(prod.Client.Patch(ctx, paused, client.MergeFrom(base))).To(Succeed())
+
+	r := drSyncer(t, append([]string{"cutover"}, flagForm(ns)...)...)
+	g.Expect(r.code).To(Equal(0), "%s", r)
+	r = drSyncer(t, append([]string{"failback"}, byMapping...)...)
+	g.Expect(r.code).To(Equal(0), "%s", r)
+	t.Logf("%s", r)
+	g.Expect(getMapping(g, prod, controllerNS, m.Name).Spec.Paused).To(BeTrue(), "the administrator's pause was lifted by a failback whose cutover never paused the mapping")
+}

@@ -5,15 +5,21 @@ package sync_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	. "github.com/onsi/gomega"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
+	"github.com/dr-syncer/dr-syncer/internal/cluster"
 )
 
 // TestFailbackNeverRerunsAJobThatFinishedInDR: cutover resumes a Job in DR "only if unfinished
@@ -48,4 +54,77 @@ func TestFailbackNeverRerunsAJobThatFinishedInDR(t *testing.T) {
 	failback(g, s)
 	g.Expect(nested(g, get(g, prod, gvkJob, ns, "migrate"), "spec", "suspend")).To(Equal(true),
 		"the Job that completed in DR is resumed in production and runs a second time")
+}
+
+// TestAFailedListIsNoMassDeletion: "Its denominator is the mapping's own managed objects" and a
+// type whose list failed is left alone (docs/concepts.md). The recorded peak counts the copies of
+// every type, the current count only those of types listed in this run: when the source list of
+// ConfigMaps (20 of the mapping's 23 copies) fails, the guard sees 20 objects lost, and the
+// deletion of one Secret whose source is gone trips it (PruneBlocked, DeleteThresholdExceeded),
+// an alert of a mass deletion that is not happening; Continuous mode's deletions are held too.
+func TestAFailedListIsNoMassDeletion(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	user, err := prodTB.Env.AddUser(envtest.User{Name: "limited-peak"}, prodTB.Config)
+	g.Expect(err).NotTo(HaveOccurred())
+	kubeconfig, err := user.KubeConfig()
+	g.Expect(err).NotTo(HaveOccurred())
+	reader := func(name string, resources ...string) (*rbacv1.ClusterRole, *rbacv1.ClusterRoleBinding) {
+		return &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name},
+				Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: resources, Verbs: []string{"get", "list", "watch"}}}},
+			&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name},
+				RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: name},
+				Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: "limited-peak"}}}
+	}
+	baseRole, baseBinding := reader("dr-syncer-test-limited-peak", "namespaces", "secrets", "services", "serviceaccounts")
+	cmRole, cmBinding := reader("dr-syncer-test-limited-peak-configmaps", "configmaps")
+	create(g, prod, baseRole, baseBinding, cmRole, cmBinding)
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "prod-limited-peak-kubeconfig", Namespace: controllerNS}, Data: map[string][]byte{"kubeconfig": kubeconfig}}
+	rc := &drv1.RemoteCluster{ObjectMeta: metav1.ObjectMeta{Name: "prod-limited-peak", Namespace: controllerNS},
+		Spec: drv1.RemoteClusterSpec{KubeconfigSecretRef: drv1.SecretKeyReference{Name: "prod-limited-peak-kubeconfig"}}}
+	create(g, prod, secret, rc)
+	t.Cleanup(func() {
+		deleteMapping(NewWithT(t), "list-fail-peak")
+		for _, o := range []client.Object{rc, secret, baseRole, baseBinding, cmRole, cmBinding} {
+			_ = prod.Client.Delete(context.Background(), o)
+		}
+	})
+	g.Eventually(func(g Gomega) {
+		rc := &drv1.RemoteCluster{}
+		g.Expect(prod.Client.Get(ctx, client.ObjectKey{Namespace: controllerNS, Name: "prod-limited-peak"}, rc)).To(Succeed())
+		ready := meta.FindStatusCondition(rc.Status.Conditions, drv1.ConditionReady)
+		g.Expect(ready).NotTo(BeNil())
+		g.Expect(ready.Status).To(Equal(metav1.ConditionTrue), ready.Message)
+	}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
+
+	ns := newNamespace(t, g, "listfail-peak")
+	for i := range 20 {
+		create(g, prod, configMap(ns, fmt.Sprintf("cm-%d", i)))
+	}
+	for i := range 3 {
+		create(g, prod, &corev1.Secret{ObjectMeta: objMeta(ns, fmt.Sprintf("s-%d", i)), StringData: map[string]string{"k": "v"}})
+	}
+	create(g, prod, mapping("list-fail-peak", ns, ns, func(m *drv1.NamespaceMapping) {
+		m.Spec.SourceCluster = "prod-limited-peak"
+		m.Spec.ResourceTypes = []string{"configmaps", "secrets"}
+	}))
+	m := triggerSync(t, g, "list-fail-peak")
+	g.Expect(m.Status.LastSyncStats.Created).To(BeEquivalentTo(23), failedNames(m))
+
+	g.Expect(prod.Client.Delete(ctx, cmBinding)).To(Succeed())
+	limited, err := cluster.New("limited-peak", user.Config())
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Eventually(func() bool {
+		return apierrors.IsForbidden(limited.Client.List(ctx, &corev1.ConfigMapList{}, client.InNamespace(ns)))
+	}).WithTimeout(timeout).WithPolling(interval).Should(BeTrue())
+	g.Expect(prod.Client.Delete(ctx, &corev1.Secret{ObjectMeta: objMeta(ns, "s-0")})).To(Succeed())
+
+	m = triggerSync(t, g, "list-fail-peak")
+	g.Expect(failure(m, "ConfigMap", "")).NotTo(BeNil(), "the ConfigMap list failed: %s", failedNames(m))
+	blocked := condition(m, drv1.ConditionPruneBlocked)
+	if blocked != nil {
+		t.Logf("PruneBlocked: %s: %s", blocked.Reason, blocked.Message)
+	}
+	g.Expect(blocked == nil || blocked.Status != metav1.ConditionTrue).To(BeTrue(), "one Secret to delete is no mass deletion")
+	g.Expect(m.Status.LastSyncStats.Deleted).To(BeEquivalentTo(1))
 }

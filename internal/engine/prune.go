@@ -43,7 +43,7 @@ func (r *run) prune(ctx context.Context, states []*typeState) {
 			// Nothing to delete: whatever Continuous mode held was undone in the source.
 			r.req.Guard.release()
 		}
-		r.notePeak(ctx, mark, managed+created, false)
+		r.notePeak(ctx, mark, managed+created, false, false)
 		return
 	}
 	guard := r.req.Guard
@@ -52,13 +52,13 @@ func (r *run) prune(ctx context.Context, states []*typeState) {
 	}
 	if b := guard.admitBatch(len(cands), managed, mark.count, r.req.MaxDeletePercent, r.req.AllowPrune); b != nil {
 		r.res.PruneBlocked = b
-		r.notePeak(ctx, mark, managed+created, false)
+		r.notePeak(ctx, mark, managed+created, false, false)
 		return
 	}
 	if r.req.AllowPrune {
-		defer r.notePeak(ctx, mark, managed+created-len(cands), true)
+		defer r.notePeak(ctx, mark, managed+created-len(cands), true, true)
 	} else {
-		defer r.notePeak(ctx, mark, managed+created, false)
+		defer r.notePeak(ctx, mark, managed+created, false, true)
 	}
 	if err := r.recheckFence(ctx); err != nil {
 		r.record(Action{Type: ActionFailed, Reason: "DestinationLive", Message: err.Error()})

@@ -7,19 +7,23 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	. "github.com/onsi/gomega"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
+	"github.com/dr-syncer/dr-syncer/internal/ops"
 )
 
 // TestFailbackNeverRerunsAJobThatFinishedInDR: cutover resumes a Job in DR "only if unfinished
@@ -127,4 +131,44 @@ func TestAFailedListIsNoMassDeletion(t *testing.T) {
 	}
 	g.Expect(blocked == nil || blocked.Status != metav1.ConditionTrue).To(BeTrue(), "one Secret to delete is no mass deletion")
 	g.Expect(m.Status.LastSyncStats.Deleted).To(BeEquivalentTo(1))
+}
+
+// TestCutoverNeverActivatesACustomResourceItCouldNotListAtTheSource: "Cutover does not activate a
+// DR workload whose source it could not park" (docs/concepts.md, Safety rules). Cutover lists
+// the source's scalable custom resources in the version the DR cluster's CRD stores. DR runs a
+// newer operator (v2 added as the storage version, v1 still served); production serves v1 only.
+// The sync copies the Fleet in v1 and parks it; cutover lists the source in v2, gets 404, takes
+// it for "no such objects", parks nothing and activates the DR copy: the Fleet runs on both sides.
+func TestCutoverNeverActivatesACustomResourceItCouldNotListAtTheSource(t *testing.T) {
+	g := NewWithT(t)
+	fleet := func(versions ...string) *apiextensionsv1.CustomResourceDefinition {
+		crd := scalableCRD()
+		crd.Name, crd.Spec.Names = "fleets.example.com", apiextensionsv1.CustomResourceDefinitionNames{Kind: "Fleet", ListKind: "FleetList", Plural: "fleets", Singular: "fleet"}
+		base := crd.Spec.Versions[0]
+		crd.Spec.Versions = nil
+		for i, name := range versions {
+			v := *base.DeepCopy()
+			v.Name, v.Storage = name, i == len(versions)-1
+			crd.Spec.Versions = append(crd.Spec.Versions, v)
+		}
+		return crd
+	}
+	installCRD(t, g, prod, fleet("v1"))
+	installCRD(t, g, dr, fleet("v1", "v2"))
+	gvk := schema.GroupVersionKind{Group: "example.com", Version: "v1", Kind: "Fleet"}
+	ns := newNamespace(t, g, "fleets")
+	f := widget(gvk, ns, "web")
+	f.Object["spec"] = map[string]any{"workers": map[string]any{"count": int64(4)}}
+	create(g, prod, f)
+	create(g, prod, mapping("fleets", ns, ns, func(m *drv1.NamespaceMapping) { m.Spec.ResourceTypes = []string{"fleets.example.com"} }))
+	t.Cleanup(func() { deleteMapping(NewWithT(t), "fleets") })
+	m := triggerSync(t, g, "fleets")
+	g.Expect(m.Status.Phase).To(Equal(drv1.PhaseSynced), failedNames(m))
+	count := func(h *cluster.Handle) any { return nested(g, get(g, h, gvk, ns, "web"), "spec", "workers", "count") }
+	g.Expect(count(dr)).To(BeEquivalentTo(0), "parked in DR")
+
+	rep, err := ops.Cutover(context.Background(), opsScope(ns, ns, "fleets"), ops.Options{NoSync: true, SourceTimeout: 5 * time.Second})
+	t.Logf("cutover: %v, warnings %v", err, rep.Warnings)
+	src, inDR := count(prod), count(dr)
+	g.Expect(src != int64(0) && inDR != int64(0)).To(BeFalse(), "the Fleet runs on both sides: %v workers in prod, %v in DR", src, inDR)
 }

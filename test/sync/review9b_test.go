@@ -10,6 +10,7 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -171,4 +172,51 @@ func TestCutoverNeverActivatesACustomResourceItCouldNotListAtTheSource(t *testin
 	t.Logf("cutover: %v, warnings %v", err, rep.Warnings)
 	src, inDR := count(prod), count(dr)
 	g.Expect(src != int64(0) && inDR != int64(0)).To(BeFalse(), "the Fleet runs on both sides: %v workers in prod, %v in DR", src, inDR)
+}
+
+// TestCutoverParksTheSourceWhenOneListFails: "Cutover does not activate a DR workload whose
+// source it could not park" (docs/concepts.md, Safety rules). When the source answers but one
+// list of a parked kind fails (here RBAC forbids CronJobs; on the day of a disaster, a CRD
+// whose conversion webhook died with the outage does the same), cutover takes the whole source
+// for unreachable: it parks nothing there ("the source is unreachable") and activates every DR
+// copy, so the source's Deployment, which it could have parked, runs on both sides.
+func TestCutoverParksTheSourceWhenOneListFails(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	user, err := prodTB.Env.AddUser(envtest.User{Name: "cutover-limited"}, prodTB.Config)
+	g.Expect(err).NotTo(HaveOccurred())
+	role := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "dr-syncer-test-cutover-limited"}, Rules: []rbacv1.PolicyRule{
+		{APIGroups: []string{""}, Resources: []string{"namespaces"}, Verbs: []string{"get", "list"}},
+		{APIGroups: []string{""}, Resources: []string{"replicationcontrollers"}, Verbs: []string{"get", "list", "patch", "update"}},
+		{APIGroups: []string{"apps"}, Resources: []string{"deployments", "statefulsets", "replicasets", "daemonsets"}, Verbs: []string{"get", "list", "patch", "update"}},
+		{APIGroups: []string{"batch"}, Resources: []string{"jobs"}, Verbs: []string{"get", "list", "patch", "update"}},
+	}}
+	binding := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "dr-syncer-test-cutover-limited"},
+		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name},
+		Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: "cutover-limited"}}}
+	create(g, prod, role, binding)
+	t.Cleanup(func() {
+		_ = prod.Client.Delete(context.Background(), binding)
+		_ = prod.Client.Delete(context.Background(), role)
+	})
+	limited, err := cluster.New("prod", user.Config())
+	g.Expect(err).NotTo(HaveOccurred())
+
+	ns := newNamespace(t, g, "cut-listfail")
+	create(g, prod, deployment(ns, "web", 3))
+	create(g, prod, mapping("cut-listfail", ns, ns))
+	t.Cleanup(func() { deleteMapping(NewWithT(t), "cut-listfail") })
+	m := triggerSync(t, g, "cut-listfail")
+	g.Expect(m.Status.Phase).To(Equal(drv1.PhaseSynced), failedNames(m))
+	g.Eventually(func() error {
+		return limited.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "web"}, &appsv1.Deployment{})
+	}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
+
+	s := opsScope(ns, ns, "cut-listfail")
+	s.Source = limited
+	rep, err := ops.Cutover(ctx, s, ops.Options{NoSync: true, SourceTimeout: 5 * time.Second})
+	t.Logf("cutover: %v, warnings %v", err, rep.Warnings)
+	src := nested(g, get(g, prod, gvkDeployment, ns, "web"), "spec", "replicas")
+	inDR := nested(g, get(g, dr, gvkDeployment, ns, "web"), "spec", "replicas")
+	g.Expect(src != int64(0) && inDR != int64(0)).To(BeFalse(), "web runs on both sides: %v replicas in prod, %v in DR", src, inDR)
 }

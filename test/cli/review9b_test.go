@@ -186,3 +186,40 @@ func TestFailbackAfterFlagFormCutoverKeepsAnAdministratorsPause(t *testing.T) {
 	t.Logf("%s", r)
 	g.Expect(getMapping(g, prod, controllerNS, m.Name).Spec.Paused).To(BeTrue(), "the administrator's pause was lifted by a failback whose cutover never paused the mapping")
 }
+
+// TestFailbackOfOneClusterKeepsTheOtherClustersNamespaceRunning: failback "parks every DR copy of
+// its source namespace whatever the selector says" — by namespace name only, not by cluster.
+// Mapping A copies namespace twin of prod, mapping B namespace twin of another cluster (here the
+// DR cluster), into one DR namespace; both are cut over. `failback --mapping A` parks B's copy
+// as well (its source namespace has the same name), restores only prod, and lifts the live mark:
+// B's workload, parked at its source by B's cutover, runs nowhere.
+func TestFailbackOfOneClusterKeepsTheOtherClustersNamespaceRunning(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(g, prod, "twin-fb")
+	g.Expect(dr.Client.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())
+	shared := fmt.Sprintf("twin-fb-shared-%d", nsCounter.Add(1))
+	create(g, prod, deploymentIn(ns, "api", 2))
+	create(g, dr, deploymentIn(ns, "web", 3))
+	a, b := ns+"-a", ns+"-b"
+	create(g, prod, &drv1.NamespaceMapping{ObjectMeta: metav1.ObjectMeta{Name: a, Namespace: controllerNS},
+		Spec: drv1.NamespaceMappingSpec{DestinationCluster: drClusterRef, SourceNamespace: ns, DestinationNamespace: shared, ReplicationMode: drv1.ModeManual}})
+	create(g, prod, &drv1.NamespaceMapping{ObjectMeta: metav1.ObjectMeta{Name: b, Namespace: controllerNS},
+		Spec: drv1.NamespaceMappingSpec{SourceCluster: drClusterRef, DestinationCluster: drClusterRef, SourceNamespace: ns, DestinationNamespace: shared, ReplicationMode: drv1.ModeManual}})
+	for _, name := range []string{a, b} {
+		r := drSyncer(t, "sync", "--mapping", controllerNS+"/"+name, "--kubeconfig", kubeconfigs["prod"])
+		g.Expect(r.code).To(Equal(0), "%s", r)
+	}
+	for _, name := range []string{a, b} {
+		r := drSyncer(t, "cutover", "--mapping", controllerNS+"/"+name, "--kubeconfig", kubeconfigs["prod"])
+		g.Expect(r.code).To(Equal(0), "%s", r)
+	}
+	g.Expect(nestedInt(g, get(g, dr, gvkDeployment, shared, "web"), "spec", "replicas")).To(BeEquivalentTo(3), "B is live in DR")
+	g.Expect(nestedInt(g, get(g, dr, gvkDeployment, ns, "web"), "spec", "replicas")).To(BeEquivalentTo(0), "B's source is parked")
+
+	r := drSyncer(t, "failback", "--mapping", controllerNS+"/"+a, "--kubeconfig", kubeconfigs["prod"])
+	t.Logf("%s", r)
+	g.Expect(nestedInt(g, get(g, prod, gvkDeployment, ns, "api"), "spec", "replicas")).To(BeEquivalentTo(2), "A is home")
+	srcWeb := nestedInt(g, get(g, dr, gvkDeployment, ns, "web"), "spec", "replicas")
+	drWeb := nestedInt(g, get(g, dr, gvkDeployment, shared, "web"), "spec", "replicas")
+	g.Expect(srcWeb+drWeb).To(BeNumerically(">", 0), "B's web runs nowhere after failback of A: %d replicas at its source, %d in %s", srcWeb, drWeb, shared)
+}

@@ -10,9 +10,10 @@ import (
 
 func newSyncCommand() *cobra.Command {
 	var (
-		cf  clusterFlags
-		sf  syncFlags
-		out printFlags
+		allowPrune bool
+		cf         clusterFlags
+		sf         syncFlags
+		out        printFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "sync",
@@ -54,6 +55,7 @@ by cluster identity (the UID of kube-system), not by server URL.`,
 				return err
 			}
 			req := s.Sync
+			req.AllowPrune = allowPrune
 			p := newProgress(cmd.ErrOrStderr(), "sync")
 			p.attach(&req)
 			res, err := engine.Sync(ctx, req)
@@ -75,6 +77,7 @@ by cluster identity (the UID of kube-system), not by server URL.`,
 	cf.register(cmd)
 	sf.register(fs)
 	sf.complete(cmd)
+	fs.BoolVar(&allowPrune, "allow-prune", false, "approve this run's prune past the delete guard (like the dr-syncer.io/allow-prune annotation): it deletes what it finds gone, and the guard's 24-hour window starts again from what remains")
 	out.register(cmd)
 	return cmd
 }

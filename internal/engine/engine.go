@@ -60,6 +60,9 @@ type typeState struct {
 	live     map[string]*unstructured.Unstructured
 	// listed is false when either side's list failed: nothing of the type may be pruned.
 	listed bool
+	// counted is true when the destination list succeeded (live holds the type's copies), even
+	// if the source list failed: the delete guard counts them as managed.
+	counted bool
 }
 
 // Sync runs one full sync of a namespace. It returns an error only when the sync as a whole
@@ -189,11 +192,12 @@ func (r *run) selector() string {
 // list reads one type on both sides, then selects and transforms the source objects.
 func (r *run) list(ctx context.Context, t Type) *typeState {
 	st := &typeState{t: t, selected: map[string]bool{}, live: map[string]*unstructured.Unstructured{}}
-	src, err := listAll(ctx, r.req.Source.Dynamic.Resource(t.GVR).Namespace(r.req.Transform.SourceNamespace), r.selector())
-	if err != nil {
-		r.record(Action{GVK: t.GVK, Type: ActionFailed, Reason: "ListFailed", Message: fmt.Sprintf("listing %s in the source: %v", t, err)})
-		return st
+	src, srcErr := listAll(ctx, r.req.Source.Dynamic.Resource(t.GVR).Namespace(r.req.Transform.SourceNamespace), r.selector())
+	if srcErr != nil {
+		r.record(Action{GVK: t.GVK, Type: ActionFailed, Reason: "ListFailed", Message: fmt.Sprintf("listing %s in the source: %v", t, srcErr)})
 	}
+	// The destination is listed even when the source list failed: its copies still count as
+	// the mapping's managed objects for the delete guard, though none of them is pruned.
 	if r.destExists {
 		dst, err := listAll(ctx, r.resource(t), "")
 		if err != nil {
@@ -203,6 +207,10 @@ func (r *run) list(ctx context.Context, t Type) *typeState {
 		for i := range dst {
 			st.live[dst[i].GetName()] = &dst[i]
 		}
+	}
+	st.counted = true
+	if srcErr != nil {
+		return st
 	}
 	st.listed = true
 	for i := range src {

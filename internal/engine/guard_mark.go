@@ -50,15 +50,22 @@ func (m peakMark) String() string { return fmt.Sprintf("%d@%d", m.count, m.at.Un
 
 // notePeak records level as the mapping's peak when it is above the recorded one or that one
 // expired, and resets it after a released prune (approved deletions are no loss to guard
-// against later). It writes only when the mark changes, so a no-op resync writes nothing.
-func (r *run) notePeak(ctx context.Context, mark peakMark, level int, reset bool) {
-	if r.req.DryRun || r.destNS == nil || (!reset && mark.count != 0 && level <= mark.count) {
+// against later). A run that deletes (deleting) also records a level equal to the mark, with
+// the current time: the mapping was at its peak until now, so the window must run from now, not
+// from when the mapping last grew (else a prune just before the mark expires and one just after
+// it add up unseen). It writes only when the mark changes or a run deletes, so a no-op resync
+// writes nothing.
+func (r *run) notePeak(ctx context.Context, mark peakMark, level int, reset, deleting bool) {
+	if r.req.DryRun || r.destNS == nil {
 		return
+	}
+	if !reset && mark.count != 0 && (level < mark.count || (level == mark.count && !deleting)) {
+		return
+	}
+	if mark.count == level && !reset && !deleting {
+		return // no mark and nothing managed
 	}
 	next := peakMark{count: level, at: time.Now()}
-	if mark.count == level && !reset {
-		return
-	}
 	if err := r.patchPeak(ctx, next); err != nil {
 		// The in-process guard still holds; the next run records it.
 		r.note(Action{Type: ActionFailed, Reason: "PeakNotRecorded", Message: err.Error()})

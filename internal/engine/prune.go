@@ -13,14 +13,15 @@ type pruneCandidate struct {
 }
 
 // prune deletes destination objects of this mapping whose source is gone or no longer selected.
-// Only objects the mapping owns (Owns) count, as candidates and as the guard's denominator.
-// Types whose list failed on either side are left alone; the delete guard decides the rest, and
-// the live fence is read once more right before the first delete.
+// Only objects the mapping owns (Owns) count, as candidates and as the guard's denominator
+// (with the copies of types whose source list failed: they are still the mapping's, so a failed
+// list is no loss). Types whose list failed on either side are left alone; the delete guard
+// decides the rest, and the live fence is read once more right before the first delete.
 func (r *run) prune(ctx context.Context, states []*typeState) {
 	var managed int
 	var cands []pruneCandidate
 	for _, st := range states {
-		if !st.listed {
+		if !st.counted {
 			continue
 		}
 		for name, live := range st.live {
@@ -28,7 +29,7 @@ func (r *run) prune(ctx context.Context, states []*typeState) {
 				continue
 			}
 			managed++
-			if !st.selected[name] && live.GetDeletionTimestamp() == nil {
+			if st.listed && !st.selected[name] && live.GetDeletionTimestamp() == nil {
 				cands = append(cands, pruneCandidate{t: st.t, obj: live})
 			}
 		}
@@ -43,7 +44,7 @@ func (r *run) prune(ctx context.Context, states []*typeState) {
 			// Nothing to delete: whatever Continuous mode held was undone in the source.
 			r.req.Guard.release()
 		}
-		r.notePeak(ctx, mark, managed+created, false)
+		r.notePeak(ctx, mark, managed+created, false, false)
 		return
 	}
 	guard := r.req.Guard
@@ -52,13 +53,13 @@ func (r *run) prune(ctx context.Context, states []*typeState) {
 	}
 	if b := guard.admitBatch(len(cands), managed, mark.count, r.req.MaxDeletePercent, r.req.AllowPrune); b != nil {
 		r.res.PruneBlocked = b
-		r.notePeak(ctx, mark, managed+created, false)
+		r.notePeak(ctx, mark, managed+created, false, false)
 		return
 	}
 	if r.req.AllowPrune {
-		defer r.notePeak(ctx, mark, managed+created-len(cands), true)
+		defer r.notePeak(ctx, mark, managed+created-len(cands), true, true)
 	} else {
-		defer r.notePeak(ctx, mark, managed+created, false)
+		defer r.notePeak(ctx, mark, managed+created, false, true)
 	}
 	if err := r.recheckFence(ctx); err != nil {
 		r.record(Action{Type: ActionFailed, Reason: "DestinationLive", Message: err.Error()})

@@ -72,12 +72,13 @@ func Cutover(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error)
 		return st.rep, err
 	}
 	var srcWorkloads []workload
+	var unlisted map[*workloadKind]error
 	if srcErr == nil {
 		// Every source workload with a DR copy is parked, selected or not: a copy made before
-		// the selector changed comes live all the same.
-		if srcWorkloads, err = st.list(ctx, s.Source, s.SourceNamespace, labels.Everything(), kinds); err != nil {
-			srcErr = err
-		}
+		// the selector changed comes live all the same. The source answers: a kind it cannot
+		// list is one whose workloads cannot be parked, not an unreachable source.
+		srcWorkloads, unlisted = listSourceWorkloads(ctx, s.Source, s.SourceNamespace, kinds)
+		srcWorkloads = st.sim.apply(s.Source, s.SourceNamespace, labels.Everything(), srcWorkloads)
 	}
 
 	st.step("final sync %s", s.Where())
@@ -123,6 +124,17 @@ func Cutover(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error)
 		var perr []error
 		notParked, perr = changeAll(ctx, g, engine.SideSource, srcWorkloads, func(w workload) bool { return copies[w.key()] }, parkSource(kinds), st)
 		errs = append(errs, perr...)
+		reported := map[*workloadKind]bool{}
+		for _, w := range drWorkloads {
+			if err, failed := unlisted[w.kind]; failed {
+				if !reported[w.kind] {
+					reported[w.kind] = true
+					st.warn("%s in %s/%s not parked: %v", w.kind.gvr.Resource, s.Source.Name, s.SourceNamespace, err)
+					errs = append(errs, err)
+				}
+				notParked[w.key()] = true
+			}
+		}
 	}
 
 	st.step("activate the DR workloads in %s/%s", s.Dest.Name, s.DestNamespace)

@@ -106,9 +106,25 @@ func Failback(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error
 	if err != nil {
 		return st.rep, err
 	}
+	// A Job that finished in DR while it was live is not resumed at the source: it would run a
+	// second time. It stays suspended there, with its record.
+	finishedInDR := map[string]string{}
+	for _, w := range drWorkloads {
+		if w.kind.kind == "Job" && s.copiedFromSourceNamespace(w) {
+			if how := transform.JobFinished(w.obj); how != "" {
+				finishedInDR[w.key()] = how
+			}
+		}
+	}
 	_, errs := changeAll(ctx, g, engine.SideSource, srcWorkloads, func(w workload) bool {
-		_, ok := w.recorded()
-		return ok
+		if _, ok := w.recorded(); !ok {
+			return false
+		}
+		if how, done := finishedInDR[w.key()]; done {
+			st.note("%s not resumed: it finished in DR (%s) and would run a second time; it stays suspended", w.key(), how)
+			return false
+		}
+		return true
 	}, restoreSource, st)
 
 	st.step("unpause the NamespaceMappings that write into %s/%s", s.Dest.Name, s.DestNamespace)

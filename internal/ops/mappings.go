@@ -58,7 +58,8 @@ func recordEvent(ctx context.Context, s *Scope, g *engine.Gate, st *steps, event
 // spec.paused it wants, and the value of annotation AnnotationPausedBeforeCutover to write (nil:
 // leave it, "": remove it). Cutover records the administrator's own paused state once (a second
 // cutover keeps the first record); failback restores it, so a mapping paused before the cutover
-// stays paused.
+// stays paused. Without a record no cutover paused the mapping (a flag-form cutover pauses
+// none): failback leaves spec.paused as it is, an administrator's pause included.
 func pauseChange(m *drv1.NamespaceMapping, paused bool) (want bool, record *string) {
 	before, recorded := m.Annotations[drv1.AnnotationPausedBeforeCutover]
 	if paused {
@@ -69,7 +70,7 @@ func pauseChange(m *drv1.NamespaceMapping, paused bool) (want bool, record *stri
 		return true, &v
 	}
 	if !recorded {
-		return false, nil
+		return m.Spec.Paused, nil
 	}
 	empty := ""
 	return before == "true", &empty
@@ -98,7 +99,11 @@ func setPaused(ctx context.Context, s *Scope, st *steps, paused bool) error {
 		}
 		want, record := pauseChange(m, paused)
 		if m.Spec.Paused == want && record == nil {
-			st.note("NamespaceMapping %s: already %sd", key, verb)
+			if !paused && m.Spec.Paused {
+				st.note("NamespaceMapping %s: left paused: no cutover paused it (no annotation %s); unpause it yourself when wanted", key, drv1.AnnotationPausedBeforeCutover)
+			} else {
+				st.note("NamespaceMapping %s: already %sd", key, verb)
+			}
 			continue
 		}
 		switch {

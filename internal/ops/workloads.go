@@ -87,29 +87,68 @@ func (w workload) recorded() (string, bool) {
 func listWorkloads(ctx context.Context, h *cluster.Handle, ns string, sel labels.Selector, kinds []workloadKind) ([]workload, error) {
 	var out []workload
 	for i := range kinds {
+		ws, err := listKind(ctx, h, ns, sel, &kinds[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ws...)
+	}
+	sortWorkloads(out)
+	return out, nil
+}
+
+// listSourceWorkloads lists every object of the parked kinds in the source namespace, kind by
+// kind. A kind it cannot list is returned in failed, with the reason: its source objects cannot
+// be parked, so cutover must not activate their DR copies. A custom kind that the source serves,
+// but not in the version the DR cluster's CRD is listed in, is such a kind too.
+func listSourceWorkloads(ctx context.Context, h *cluster.Handle, ns string, kinds []workloadKind) (out []workload, failed map[*workloadKind]error) {
+	failed = map[*workloadKind]error{}
+	for i := range kinds {
 		k := &kinds[i]
-		opts := metav1.ListOptions{LabelSelector: sel.String(), Limit: 500}
-		for {
-			l, err := h.Dynamic.Resource(k.gvr).Namespace(ns).List(ctx, opts)
-			if k.custom && apierrors.IsNotFound(err) {
-				break
-			}
-			if err != nil {
-				return nil, fmt.Errorf("listing %s in namespace %s of cluster %s: %w", k.gvr.Resource, ns, h.Name, err)
-			}
-			for j := range l.Items {
-				if metav1.GetControllerOfNoCopy(&l.Items[j]) == nil {
-					out = append(out, workload{kind: k, obj: &l.Items[j]})
-				}
-			}
-			if opts.Continue = l.GetContinue(); opts.Continue == "" {
-				break
+		ws, err := listKind(ctx, h, ns, labels.Everything(), k)
+		if err == nil && len(ws) == 0 && k.custom {
+			if m, merr := h.Mapper.RESTMapping(schema.GroupKind{Group: k.gvr.Group, Kind: k.kind}); merr == nil && m.Resource.Version != k.gvr.Version {
+				err = fmt.Errorf("cluster %s serves %s.%s in version %s, not in version %s of the DR cluster's CRD", h.Name, k.gvr.Resource, k.gvr.Group, m.Resource.Version, k.gvr.Version)
 			}
 		}
+		if err != nil {
+			failed[k] = err
+			continue
+		}
+		out = append(out, ws...)
 	}
+	sortWorkloads(out)
+	return out, failed
+}
+
+// listKind lists the objects of one parked kind in a namespace, without those a controller
+// owns; a custom kind the cluster does not serve has none.
+func listKind(ctx context.Context, h *cluster.Handle, ns string, sel labels.Selector, k *workloadKind) ([]workload, error) {
+	var out []workload
+	opts := metav1.ListOptions{LabelSelector: sel.String(), Limit: 500}
+	for {
+		l, err := h.Dynamic.Resource(k.gvr).Namespace(ns).List(ctx, opts)
+		if k.custom && apierrors.IsNotFound(err) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("listing %s in namespace %s of cluster %s: %w", k.gvr.Resource, ns, h.Name, err)
+		}
+		for j := range l.Items {
+			if metav1.GetControllerOfNoCopy(&l.Items[j]) == nil {
+				out = append(out, workload{kind: k, obj: &l.Items[j]})
+			}
+		}
+		if opts.Continue = l.GetContinue(); opts.Continue == "" {
+			return out, nil
+		}
+	}
+}
+
+// sortWorkloads orders workloads by kind, then name.
+func sortWorkloads(out []workload) {
 	slices.SortStableFunc(out, func(a, b workload) int { return strings.Compare(a.obj.GetName(), b.obj.GetName()) })
 	slices.SortStableFunc(out, func(a, b workload) int { return strings.Compare(a.kind.kind, b.kind.kind) })
-	return out, nil
 }
 
 // changeFunc computes the wanted state of a live object; changed=false means nothing to write.

@@ -58,6 +58,10 @@ func jobFinished(obj *unstructured.Unstructured) string {
 	return ""
 }
 
+// JobFinished is jobFinished for callers outside the package (failback: a Job that finished in
+// DR is not resumed at the source, where it would run a second time).
+func JobFinished(obj *unstructured.Unstructured) string { return jobFinished(obj) }
+
 // recordJobFinished notes on a Job's DR copy that the source Job src has finished, so cutover
 // does not run it again.
 func recordJobFinished(out, src *unstructured.Unstructured) error {

@@ -154,4 +154,3 @@ func TestFailbackAfterFlagFormCutoverKeepsAnAdministratorsPause(t *testing.T) {
 	t.Logf("%s", r)
 	g.Expect(getMapping(g, prod, controllerNS, m.Name).Spec.Paused).To(BeTrue(), "the administrator's pause was lifted by a failback whose cutover never paused the mapping")
 }
-

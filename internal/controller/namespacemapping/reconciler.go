@@ -31,6 +31,9 @@ import (
 // RemoteCluster watch wakes it earlier when the cluster becomes ready.
 const notConnectedRetry = 30 * time.Second
 
+// staleRetry is how soon a reconcile that read a stale copy of its mapping runs again.
+const staleRetry = 200 * time.Millisecond
+
 // firstProbeRetry is how long a mapping waits for the first probe of an existing RemoteCluster.
 const firstProbeRetry = time.Second
 
@@ -79,11 +82,25 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	base := m.DeepCopy()
+	// fresh: base is what the API server returned to our own write in this reconcile. Until then
+	// it comes from the informer cache, which may not show our last status write yet: a status
+	// decided from it must not overwrite a newer one, so the patch carries base's resourceVersion.
+	fresh := false
 	defer func() {
 		if equalStatus(base, m) {
 			return
 		}
-		if err := r.Status().Patch(ctx, m, client.MergeFrom(base)); err != nil && !apierrors.IsNotFound(err) {
+		patch := client.MergeFrom(base)
+		if !fresh {
+			patch = client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})
+		}
+		err := r.Status().Patch(ctx, m, patch)
+		switch {
+		case apierrors.IsConflict(err):
+			// Decided from a stale copy: decide again from the newer one.
+			log.V(1).Info("status decided from a stale copy; reconciling again")
+			res, retErr = ctrl.Result{RequeueAfter: staleRetry}, nil
+		case err != nil && !apierrors.IsNotFound(err):
 			retErr = errors.Join(retErr, fmt.Errorf("patching status: %w", err))
 		}
 	}()
@@ -200,10 +217,15 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	if m.Status.Phase != drv1.PhaseSyncing {
 		m.Status.Phase = drv1.PhaseSyncing
 		setCondition(m, drv1.ConditionReconciling, metav1.ConditionTrue, drv1.ReasonProgressing, "sync in progress")
-		if err := r.Status().Patch(ctx, m, client.MergeFrom(base)); err != nil {
+		if err := r.Status().Patch(ctx, m, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
+			if apierrors.IsConflict(err) {
+				// A stale copy: whether a sync is due is decided again from the newer one.
+				base = m.DeepCopy()
+				return ctrl.Result{RequeueAfter: staleRetry}, nil
+			}
 			return ctrl.Result{}, client.IgnoreNotFound(err)
 		}
-		base = m.DeepCopy()
+		base, fresh = m.DeepCopy(), true
 	}
 
 	ereq.AllowPrune = approved

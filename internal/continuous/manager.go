@@ -100,6 +100,7 @@ func (m *Manager) Ensure(ctx context.Context, key types.NamespacedName, spec Spe
 		registry: m.registry,
 		seen:     map[objKey]time.Time{},
 		failures: map[objKey]engine.Action{},
+		broken:   map[*health]error{},
 	}
 	for _, t := range spec.Types {
 		w.types[t.GVR] = t

@@ -53,7 +53,7 @@ func (r *Reconciler) reportWatcher(m *drv1.NamespaceMapping, s continuous.Snapsh
 	switch {
 	case s.WatchError != nil:
 		markNotReady(m, drv1.PhaseFailed, drv1.ReasonClusterNotReady, fmt.Sprintf(
-			"watching the source namespace failed: %v; replication resumes, with a full resync, when the source is reachable again", s.WatchError))
+			"%v; replication resumes, with a full resync, when the cluster answers again", s.WatchError))
 		metrics.MappingReady(key, false)
 	case resyncFailed:
 		// Replicating single objects does not repair what the full resync could not do.

@@ -231,6 +231,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	ereq.AllowPrune = approved
 
 	log.V(1).Info("sync starting", "trigger", trigger(requested, tm.due))
+	started := time.Now()
 	result, err := engine.Sync(ctx, ereq)
 	finished := metav1.NewTime(r.now())
 	if requested {
@@ -245,7 +246,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	}
 	recordResult(m, result, finished)
 	if watcher != nil {
-		watcher.FullSyncDone(finished.Time)
+		watcher.FullSyncDone(started, finished.Time)
 		r.rememberResync(m, result)
 	}
 	r.report(m, result, finished)

@@ -39,6 +39,7 @@ type objKey struct {
 // Watcher replicates one Continuous mapping object by object.
 type Watcher struct {
 	key        types.NamespacedName
+	uid        types.UID
 	generation int64
 	req        engine.Request
 	types      map[schema.GroupVersionResource]engine.Type
@@ -344,7 +345,7 @@ func name(obj any) string {
 	return ""
 }
 
-// Matches tells whether the watcher runs for this generation and these clusters.
-func (w *Watcher) Matches(generation int64, req engine.Request) bool {
-	return w.generation == generation && w.req.Source == req.Source && w.req.Dest == req.Dest
+// Matches tells whether the watcher runs for this mapping (uid), generation and clusters.
+func (w *Watcher) Matches(uid types.UID, generation int64, req engine.Request) bool {
+	return w.uid == uid && w.generation == generation && w.req.Source == req.Source && w.req.Dest == req.Dest
 }

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -52,12 +51,13 @@ type Reconciler struct {
 	// Track, when set, is told when each reconcile starts and ends (the liveness watchdog).
 	Track func(types.NamespacedName) func()
 
-	applied sync.Map // types.UID -> *engine.AppliedCache, one per mapping
-	guards  sync.Map // types.UID -> *engine.DeleteGuard, one per mapping
-	// resyncFailed holds, per Continuous mapping, the last full resync if it had failures: the
-	// watcher's reports show them until a full resync succeeds.
-	resyncFailed sync.Map // types.UID -> failedResync
+	// states holds the applied cache, delete guard and failed resync of each mapping.
+	states states
 }
+
+// Tracked is the number of mappings this process keeps state for: those it has reconciled and
+// that still exist (for tests that look for leaks).
+func (r *Reconciler) Tracked() int { return r.states.len() }
 
 func (r *Reconciler) now() time.Time {
 	if r.Now != nil {
@@ -76,8 +76,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	m := &drv1.NamespaceMapping{}
 	if err := r.Get(ctx, req.NamespacedName, m); err != nil {
 		if apierrors.IsNotFound(err) {
-			r.Continuous.Stop(req.NamespacedName)
-			metrics.ForgetMapping(req.String())
+			// Gone without our finalizer (deletionPolicy Retain), or after it.
+			r.forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -170,8 +170,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		markStalled(m, err.Error())
 		return ctrl.Result{}, reconcile.TerminalError(err)
 	}
-	ereq.Applied = r.appliedCache(m.UID)
-	ereq.Guard = r.deleteGuard(m.UID)
+	st := r.states.get(req.NamespacedName, m.UID)
+	ereq.Applied, ereq.Guard = st.applied, st.guard
 
 	now := r.now()
 	var last *time.Time
@@ -207,7 +207,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	}
 	if !tm.due && !requested {
 		if watcher != nil {
-			r.reportWatcher(m, watcher.Snapshot())
+			r.reportWatcher(m, st, watcher.Snapshot())
 		}
 		r.idle(m, tm)
 		return requeueAt(tm.next, now), nil
@@ -247,7 +247,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	recordResult(m, result, finished)
 	if watcher != nil {
 		watcher.FullSyncDone(started, finished.Time)
-		r.rememberResync(m, result)
+		r.rememberResync(m, st, result)
 	}
 	r.report(m, result, finished)
 	m.Status.NextSyncTime = nextTime(tm)
@@ -404,16 +404,6 @@ func (r *Reconciler) awaitingFirstProbe(ctx context.Context, m *drv1.NamespaceMa
 		return false
 	}
 	return r.Get(ctx, client.ObjectKey{Namespace: m.Namespace, Name: nc.Cluster}, &drv1.RemoteCluster{}) == nil
-}
-
-func (r *Reconciler) appliedCache(uid types.UID) *engine.AppliedCache {
-	c, _ := r.applied.LoadOrStore(uid, engine.NewAppliedCache())
-	return c.(*engine.AppliedCache)
-}
-
-func (r *Reconciler) deleteGuard(uid types.UID) *engine.DeleteGuard {
-	g, _ := r.guards.LoadOrStore(uid, engine.NewDeleteGuard())
-	return g.(*engine.DeleteGuard)
 }
 
 func trigger(requested, due bool) string {

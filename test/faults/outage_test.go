@@ -116,7 +116,7 @@ func TestContinuousSourceOutage(t *testing.T) {
 	g.Expect(prod.Client.Create(ctx, configMap(src, 4))).To(Succeed())
 	setData(g, prod.Client, src, "cm-0002", "changed during the outage")
 	setData(g, dr.Client, dst, "cm-0003", "hand edit")
-	g.Consistently(func() bool { return exists(g, dst, "cm-0001") }).WithTimeout(time.Until(down.Add(45 * time.Second))).
+	g.Consistently(func() bool { return exists(g, dst, "cm-0001") }).WithTimeout(time.Until(down.Add(45*time.Second))).
 		WithPolling(time.Second).Should(BeTrue(), "pruned during the outage")
 
 	g.Expect(proxy.Start()).To(Succeed())

@@ -59,7 +59,7 @@ test: verify-generate vet testbin ## Stale-generation check, vet, unit, integrat
 	KUBEBUILDER_ASSETS="$(TESTBIN)" $(GO) test -race -timeout $(TEST_TIMEOUT) -count=1 $(RACE_PKGS)
 
 .PHONY: test-faults
-test-faults: testbin ## Fault suite: the binary killed, clusters cut off, leader handover (about 3 minutes).
+test-faults: testbin ## Fault suite: the binary killed, clusters cut off or stopped, leader handover (about 3.5 minutes).
 	KUBEBUILDER_ASSETS="$(TESTBIN)" $(GO) test -timeout $(FAULTS_TIMEOUT) -count=1 -v ./test/faults/...
 
 .PHONY: fuzz

@@ -8,7 +8,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"time"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/client-go/rest"
@@ -46,8 +45,9 @@ func (c *Cluster) Stop() error {
 	return c.stopErr
 }
 
-// StopAPIServer stops the kube-apiserver (SIGTERM, then SIGKILL after apiServerStopTimeout) and
-// leaves etcd, with its data, running: clients get connection refused until StartAPIServer.
+// StopAPIServer stops the kube-apiserver (SIGTERM, then SIGKILL when it has not exited after
+// envtest's stop timeout, 20 s: open watches hold a graceful shutdown) and leaves etcd, with its
+// data, running: clients get connection refused until StartAPIServer.
 func (c *Cluster) StopAPIServer() error {
 	err := c.Env.ControlPlane.APIServer.Stop()
 	if err != nil && strings.HasPrefix(err.Error(), "timeout waiting for process") {
@@ -57,8 +57,6 @@ func (c *Cluster) StopAPIServer() error {
 	return err
 }
 
-// apiServerStopTimeout bounds a graceful kube-apiserver shutdown, which waits for open watches.
-const apiServerStopTimeout = 5 * time.Second
 
 // StartAPIServer starts the kube-apiserver again on the same address, certificates and data,
 // and returns once it is healthy.
@@ -116,8 +114,7 @@ func startOne(name, dir string, crds []*apiextensionsv1.CustomResourceDefinition
 	if err != nil {
 		return nil, err
 	}
-	api := env.ControlPlane.GetAPIServer()
-	api.CertDir, api.StopTimeout = certDir, apiServerStopTimeout
+	env.ControlPlane.GetAPIServer().CertDir = certDir
 	cfg, err := env.Start()
 	if err != nil {
 		_ = os.RemoveAll(certDir)

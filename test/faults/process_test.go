@@ -29,7 +29,7 @@ func startController(t *testing.T, ns string, extra ...string) *controller {
 		t.Fatal(err)
 	}
 	args := append([]string{"controller", "--kubeconfig", kubeconfig, "--namespace", ns,
-		"--metrics-bind-address", "0", "--health-probe-bind-address", "0", "--log-format", "text"}, extra...)
+		"--metrics-bind-address", "0", "--health-probe-bind-address", "0", "--log-format", "text", "--log-level", "debug"}, extra...)
 	c := &controller{cmd: exec.Command(binary, args...), out: &lockedBuffer{}, done: make(chan struct{})}
 	c.cmd.Stdout, c.cmd.Stderr = c.out, c.out
 	if err := c.cmd.Start(); err != nil {

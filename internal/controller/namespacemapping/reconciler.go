@@ -190,6 +190,18 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		}
 	}
 	tm, _ := computeTiming(&m.Spec, last, now)
+	// retrying: a Continuous full resync that had failures runs again, backing off, before its
+	// interval; the status goes on saying what is known (no Syncing phase for it).
+	retrying := false
+	if watcher != nil {
+		if at := st.resyncRetryAt(); !at.IsZero() {
+			retrying = !tm.due && !now.Before(at)
+			tm.due = tm.due || retrying
+			if !tm.due && at.Before(tm.next) {
+				tm.next = at
+			}
+		}
+	}
 	metrics.ScheduleInterval(key, tm.interval)
 	if failedAsAWhole(m) {
 		// The last sync could not run (a transient error): retry now; the rate limiter spaces
@@ -214,7 +226,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	}
 	// Say that a sync is running before running it, in this reconcile: a requeue here would
 	// reset the rate limiter's backoff and retry a failing sync in a hot loop.
-	if m.Status.Phase != drv1.PhaseSyncing {
+	if m.Status.Phase != drv1.PhaseSyncing && (!retrying || requested) {
 		m.Status.Phase = drv1.PhaseSyncing
 		setCondition(m, drv1.ConditionReconciling, metav1.ConditionTrue, drv1.ReasonProgressing, "sync in progress")
 		if err := r.Status().Patch(ctx, m, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
@@ -248,6 +260,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	if watcher != nil {
 		watcher.FullSyncDone(started, finished.Time)
 		r.rememberResync(m, st, result)
+		st.resyncDone(result.Stats.Failed == 0, r.now(), tm.interval)
+		if at := st.resyncRetryAt(); !at.IsZero() && at.Before(tm.next) {
+			tm.next = at
+		}
 	}
 	r.report(m, result, finished)
 	m.Status.NextSyncTime = nextTime(tm)

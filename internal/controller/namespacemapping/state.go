@@ -2,6 +2,7 @@ package namespacemapping
 
 import (
 	"sync"
+	"time"
 
 	"k8s.io/apimachinery/pkg/types"
 
@@ -20,7 +21,16 @@ type mappingState struct {
 	// resyncFailed is, for a Continuous mapping, the last full resync if it had failures: the
 	// watcher's reports show them until a full resync succeeds.
 	resyncFailed *failedResync
+	// retryAt is when a Continuous mapping's full resync that had failures runs again; retryDelay
+	// doubles from firstResyncRetry with each failed one, up to the resync interval.
+	retryAt    time.Time
+	retryDelay time.Duration
 }
+
+// firstResyncRetry is how soon a Continuous full resync with failures first runs again: a
+// failure that was a passing race (an object the watcher wrote at the same moment, a cluster
+// still starting) clears within seconds instead of a resync interval.
+const firstResyncRetry = 2 * time.Second
 
 // states holds the mappingState of every mapping this process has reconciled, by name, so a
 // mapping that is gone (deleted without a finalizer, or already removed when its reconcile ran)
@@ -61,6 +71,28 @@ func (st *mappingState) failedResync() *failedResync {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	return st.resyncFailed
+}
+
+// resyncDone records the outcome of a Continuous full resync that ended at now.
+func (st *mappingState) resyncDone(ok bool, now time.Time, interval time.Duration) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if ok {
+		st.retryAt, st.retryDelay = time.Time{}, 0
+		return
+	}
+	st.retryDelay = max(firstResyncRetry, 2*st.retryDelay)
+	if interval > 0 && st.retryDelay > interval {
+		st.retryDelay = interval
+	}
+	st.retryAt = now.Add(st.retryDelay)
+}
+
+// resyncRetryAt is when a full resync with failures runs again (zero: none pending).
+func (st *mappingState) resyncRetryAt() time.Time {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.retryAt
 }
 
 func (st *mappingState) setFailedResync(f *failedResync) {

@@ -57,7 +57,6 @@ func (c *Cluster) StopAPIServer() error {
 	return err
 }
 
-
 // StartAPIServer starts the kube-apiserver again on the same address, certificates and data,
 // and returns once it is healthy.
 func (c *Cluster) StartAPIServer() error { return c.Env.ControlPlane.APIServer.Start() }

@@ -53,9 +53,27 @@ vet: ## go vet, gofmt and a tidy go.mod.
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l api cmd internal test)" || { echo "gofmt needed:"; gofmt -l api cmd internal test; exit 1; }
 
+# The fault suite (test/faults) runs on its own: make test-faults.
+TEST_PKGS = $(shell $(GO) list ./... | grep -v /test/faults)
+# Packages whose goroutines share state: their unit tests also run under the race detector.
+RACE_PKGS := ./internal/engine/... ./internal/continuous/... ./internal/clustercache/... ./internal/controller/...
+FAULTS_TIMEOUT ?= 15m
+# FUZZTIME is how long each fuzz target runs in make fuzz.
+FUZZTIME ?= 10m
+
 .PHONY: test
-test: verify-generate vet testbin ## Stale-generation check, vet, unit, integration and e2e tests.
-	KUBEBUILDER_ASSETS="$(TESTBIN)" $(GO) test -timeout $(TEST_TIMEOUT) -count=1 ./...
+test: verify-generate vet testbin ## Stale-generation check, vet, unit, integration and e2e tests, race detector on the concurrent packages.
+	KUBEBUILDER_ASSETS="$(TESTBIN)" $(GO) test -timeout $(TEST_TIMEOUT) -count=1 $(TEST_PKGS)
+	KUBEBUILDER_ASSETS="$(TESTBIN)" $(GO) test -race -timeout $(TEST_TIMEOUT) -count=1 $(RACE_PKGS)
+
+.PHONY: test-faults
+test-faults: testbin ## Fault suite: the binary killed, clusters cut off or stopped, leader handover (about 3.5 minutes).
+	KUBEBUILDER_ASSETS="$(TESTBIN)" $(GO) test -timeout $(FAULTS_TIMEOUT) -count=1 -v ./test/faults/...
+
+.PHONY: fuzz
+fuzz: ## Fuzz the transforms and kubeconfig validation, FUZZTIME each (default 10m).
+	$(GO) test -run '^$$' -fuzz '^FuzzToDestination$$' -fuzztime $(FUZZTIME) ./internal/transform
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./internal/kubeconfig
 
 .PHONY: bench
 bench: testbin ## Benchmarks against real API servers; figures go to docs/performance.md.

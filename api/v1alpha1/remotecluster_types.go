@@ -51,6 +51,7 @@ type RemoteClusterSpec struct {
 	Burst int32 `json:"burst,omitempty"`
 
 	// healthCheckInterval is how often the cluster is probed (/version and /readyz); at least 10s.
+	// A cluster that does not answer is probed every 5s until it does.
 	// +optional
 	// +kubebuilder:default="1m"
 	// +kubebuilder:validation:Type=string

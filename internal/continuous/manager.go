@@ -64,6 +64,8 @@ func (m *Manager) Events() <-chan event.GenericEvent { return m.events }
 
 // Spec is what a watcher is built from; a change of any part restarts it.
 type Spec struct {
+	// UID is the mapping's: a mapping created again under the same name gets a new watcher.
+	UID        types.UID
 	Generation int64
 	Request    engine.Request
 	Types      []engine.Type
@@ -83,7 +85,7 @@ func (m *Manager) Ensure(ctx context.Context, key types.NamespacedName, spec Spe
 		return nil, fmt.Errorf("continuous replication is shutting down")
 	}
 	if w, ok := m.watchers[key]; ok {
-		if w.Matches(spec.Generation, spec.Request) {
+		if w.Matches(spec.UID, spec.Generation, spec.Request) {
 			return w, nil
 		}
 		w.stop()
@@ -91,6 +93,7 @@ func (m *Manager) Ensure(ctx context.Context, key types.NamespacedName, spec Spe
 	}
 	w := &Watcher{
 		key:        key,
+		uid:        spec.UID,
 		generation: spec.Generation,
 		req:        spec.Request,
 		types:      map[schema.GroupVersionResource]engine.Type{},
@@ -100,6 +103,7 @@ func (m *Manager) Ensure(ctx context.Context, key types.NamespacedName, spec Spe
 		registry: m.registry,
 		seen:     map[objKey]time.Time{},
 		failures: map[objKey]engine.Action{},
+		broken:   map[*health]error{},
 	}
 	for _, t := range spec.Types {
 		w.types[t.GVR] = t
@@ -128,6 +132,13 @@ func (m *Manager) Stop(key types.NamespacedName) {
 
 // Informers is the number of shared source informers running.
 func (m *Manager) Informers() int { return m.registry.size() }
+
+// Watchers is the number of running watchers (each with its destination informers).
+func (m *Manager) Watchers() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.watchers)
+}
 
 // notify wakes a mapping's reconcile; false when the channel is full (the caller retries).
 func (m *Manager) notify(key types.NamespacedName) bool {

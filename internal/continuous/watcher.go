@@ -3,6 +3,7 @@ package continuous
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -38,6 +39,7 @@ type objKey struct {
 // Watcher replicates one Continuous mapping object by object.
 type Watcher struct {
 	key        types.NamespacedName
+	uid        types.UID
 	generation int64
 	req        engine.Request
 	types      map[schema.GroupVersionResource]engine.Type
@@ -49,15 +51,23 @@ type Watcher struct {
 	wg       sync.WaitGroup
 	sources  []sourceHandle
 	destStop chan struct{}
+	// destHealth says whether the destination informers reach the DR cluster.
+	destHealth []*health
 
 	mu           sync.Mutex
 	seen         map[objKey]time.Time // when a source change was first seen, for lag
 	lastEvent    time.Time
 	lastFullSync time.Time
 	failures     map[objKey]engine.Action
-	watchErr     error
-	needsResync  bool
-	dirty        bool
+	// broken holds the informers whose cluster does not answer now, source or destination;
+	// watchErr is one of their errors while any is broken.
+	broken   map[*health]error
+	watchErr error
+	// needsResync is set when every broken informer answers again (at recoveredAt): what changed
+	// meanwhile is known only to a full resync.
+	needsResync bool
+	recoveredAt time.Time
+	dirty       bool
 	// dests are the informers on this mapping's copies in DR, one per type: the delete guard's
 	// count of managed objects.
 	dests []cache.SharedIndexInformer
@@ -80,7 +90,7 @@ func (w *Watcher) start(parent context.Context) {
 	for gvr := range w.types {
 		key := informerKey{cluster: w.req.Source, namespace: w.req.Transform.SourceNamespace, gvr: gvr}
 		inf := w.registry.acquire(key)
-		inf.subscribe(w, w.setWatchError)
+		inf.health.subscribe(w, w.healthChanged(inf.health, "source", w.req.Source.Name))
 		reg, _ := inf.informer.AddEventHandler(cache.ResourceEventHandlerDetailedFuncs{
 			AddFunc: func(obj any, initial bool) {
 				if !initial {
@@ -97,7 +107,10 @@ func (w *Watcher) start(parent context.Context) {
 		w.sources = append(w.sources, sourceHandle{key: key, inf: inf, regs: reg})
 
 		// Hand edits and deletions of this mapping's copies in DR are repaired right away.
-		dest := newMetadataInformer(w.req.Dest, w.req.Transform.DestNamespace, gvr, drv1.LabelMapping+"="+w.req.Transform.MappingID)
+		h := newHealth()
+		h.subscribe(w, w.healthChanged(h, "destination", w.req.Dest.Name))
+		w.destHealth = append(w.destHealth, h)
+		dest := newMetadataInformer(w.req.Dest.Metadata, w.req.Transform.DestNamespace, gvr, drv1.LabelMapping+"="+w.req.Transform.MappingID, h)
 		_, _ = dest.AddEventHandler(cache.ResourceEventHandlerFuncs{
 			UpdateFunc: func(oldObj, newObj any) {
 				if rv(oldObj) != rv(newObj) {
@@ -130,8 +143,11 @@ func (w *Watcher) stop() {
 	w.queue.ShutDown()
 	for _, s := range w.sources {
 		_ = s.inf.informer.RemoveEventHandler(s.regs)
-		s.inf.unsubscribe(w)
+		s.inf.health.unsubscribe(w)
 		w.registry.release(s.key)
+	}
+	for _, h := range w.destHealth {
+		h.unsubscribe(w)
 	}
 	close(w.destStop)
 	w.wg.Wait()
@@ -142,10 +158,6 @@ func (w *Watcher) sourceChanged(gvr schema.GroupVersionResource, obj any) {
 	w.mu.Lock()
 	if _, ok := w.seen[k]; !ok {
 		w.seen[k] = time.Now()
-	}
-	if w.watchErr != nil {
-		// Events flow again: the watch has recovered.
-		w.watchErr, w.needsResync, w.dirty = nil, true, true
 	}
 	w.mu.Unlock()
 	w.queue.AddAfter(k, debounce)
@@ -229,17 +241,38 @@ func (w *Watcher) recordFailure(k objKey, a engine.Action) {
 	}
 }
 
-func (w *Watcher) setWatchError(err error) {
-	w.mu.Lock()
-	if w.watchErr == nil {
-		w.dirty = true
+// healthChanged returns the callback through which informer h (watching the side cluster
+// named cluster) reports that its cluster stopped answering (err) or answers again (nil).
+func (w *Watcher) healthChanged(h *health, side, cluster string) func(error) {
+	return func(err error) {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if err != nil {
+			err = fmt.Errorf("watching the %s cluster %s failed: %w", side, cluster, err)
+			if w.watchErr == nil {
+				w.watchErr, w.dirty = err, true
+			}
+			w.broken[h] = err
+			return
+		}
+		if _, ok := w.broken[h]; !ok {
+			return
+		}
+		delete(w.broken, h)
+		w.watchErr = nil
+		for _, e := range w.broken {
+			w.watchErr = e
+			break
+		}
+		if w.watchErr == nil {
+			// Every informer answers again: a full resync catches up with what was missed.
+			w.needsResync, w.recoveredAt, w.dirty = true, time.Now(), true
+		}
 	}
-	w.watchErr = err
-	w.mu.Unlock()
 }
 
 // flushLoop wakes the mapping's reconcile when there is news for its status, at most every
-// flushEvery, and notices when a broken source watch recovers.
+// flushEvery.
 func (w *Watcher) flushLoop(ctx context.Context) {
 	t := time.NewTicker(flushEvery)
 	defer t.Stop()
@@ -248,16 +281,6 @@ func (w *Watcher) flushLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-		}
-		w.mu.Lock()
-		broken := w.watchErr != nil
-		w.mu.Unlock()
-		if broken {
-			if _, err := w.req.Source.Discovery.ServerVersion(); err == nil {
-				w.mu.Lock()
-				w.watchErr, w.needsResync, w.dirty = nil, true, true
-				w.mu.Unlock()
-			}
 		}
 		w.mu.Lock()
 		dirty := w.dirty
@@ -275,9 +298,10 @@ func (w *Watcher) flushLoop(ctx context.Context) {
 type Snapshot struct {
 	LastEvent    time.Time
 	LastFullSync time.Time
-	// WatchError is set while the source watch is broken.
+	// WatchError is set while the source or destination cluster does not answer the watcher.
 	WatchError error
-	// NeedsResync is set after a broken watch recovered.
+	// NeedsResync is set after the watcher's clusters answered again, until a full resync that
+	// started after that finished.
 	NeedsResync bool
 	Failures    []engine.Action
 	// PruneBlocked is set while the delete guard holds back deletions.
@@ -297,10 +321,14 @@ func (w *Watcher) Snapshot() Snapshot {
 	return s
 }
 
-// FullSyncDone records a finished full resync.
-func (w *Watcher) FullSyncDone(at time.Time) {
+// FullSyncDone records a full resync that started at started and finished at finished. A
+// recovery after it started still needs another.
+func (w *Watcher) FullSyncDone(started, finished time.Time) {
 	w.mu.Lock()
-	w.lastFullSync, w.needsResync = at, false
+	w.lastFullSync = finished
+	if w.recoveredAt.Before(started) {
+		w.needsResync = false
+	}
 	w.failures = map[objKey]engine.Action{}
 	w.mu.Unlock()
 }
@@ -322,7 +350,7 @@ func name(obj any) string {
 	return ""
 }
 
-// Matches tells whether the watcher runs for this generation and these clusters.
-func (w *Watcher) Matches(generation int64, req engine.Request) bool {
-	return w.generation == generation && w.req.Source == req.Source && w.req.Dest == req.Dest
+// Matches tells whether the watcher runs for this mapping (uid), generation and clusters.
+func (w *Watcher) Matches(uid types.UID, generation int64, req engine.Request) bool {
+	return w.uid == uid && w.generation == generation && w.req.Source == req.Source && w.req.Dest == req.Dest
 }

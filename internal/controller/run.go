@@ -30,6 +30,19 @@ type Options struct {
 	AllowInsecureTLS    bool
 	// ApplyWorkers bounds parallel writes per sync.
 	ApplyWorkers int
+	// Internals, when set, is filled with counters of what the process keeps per mapping, for
+	// tests that look for leaks.
+	Internals *Internals
+}
+
+// Internals counts what the controller keeps in memory per mapping.
+type Internals struct {
+	// MappingStates is the number of mappings with an applied cache and a delete guard.
+	MappingStates func() int
+	// Watchers is the number of Continuous watchers, each with its destination informers.
+	Watchers func() int
+	// SourceInformers is the number of shared source informers.
+	SourceInformers func() int
 }
 
 // NewManager builds a manager with every dr-syncer controller registered.

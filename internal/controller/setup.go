@@ -34,7 +34,7 @@ func setup(mgr ctrl.Manager, opts Options) error {
 	if err := mgr.AddHealthzCheck("reconcilers", watchdog.Check); err != nil {
 		return err
 	}
-	if err := (&namespacemapping.Reconciler{
+	nm := &namespacemapping.Reconciler{
 		Client:     mgr.GetClient(),
 		APIReader:  mgr.GetAPIReader(),
 		Clusters:   cc,
@@ -43,8 +43,12 @@ func setup(mgr ctrl.Manager, opts Options) error {
 		Workers:    opts.ApplyWorkers,
 		Continuous: continuous.NewManager(),
 		Track:      watchdog.Track,
-	}).SetupWithManager(mgr); err != nil {
+	}
+	if err := nm.SetupWithManager(mgr); err != nil {
 		return err
+	}
+	if in := opts.Internals; in != nil {
+		in.MappingStates, in.Watchers, in.SourceInformers = nm.Tracked, nm.Continuous.Watchers, nm.Continuous.Informers
 	}
 	if err := mgr.AddReadyzCheck("informers", func(req *http.Request) error {
 		ctx, cancel := context.WithTimeout(req.Context(), time.Second)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -26,15 +27,39 @@ type Cluster struct {
 	// Env is the underlying envtest environment.
 	Env *envtest.Environment
 
+	// certDir keeps the API server's serving certificates across StopAPIServer and
+	// StartAPIServer, so that clients keep trusting it.
+	certDir  string
 	stopOnce sync.Once
 	stopErr  error
 }
 
 // Stop shuts the control plane down; calling it again is a no-op.
 func (c *Cluster) Stop() error {
-	c.stopOnce.Do(func() { c.stopErr = c.Env.Stop() })
+	c.stopOnce.Do(func() {
+		c.stopErr = c.Env.Stop()
+		if c.certDir != "" {
+			c.stopErr = errors.Join(c.stopErr, os.RemoveAll(c.certDir))
+		}
+	})
 	return c.stopErr
 }
+
+// StopAPIServer stops the kube-apiserver (SIGTERM, then SIGKILL when it has not exited after
+// envtest's stop timeout, 20 s: open watches hold a graceful shutdown) and leaves etcd, with its
+// data, running: clients get connection refused until StartAPIServer.
+func (c *Cluster) StopAPIServer() error {
+	err := c.Env.ControlPlane.APIServer.Stop()
+	if err != nil && strings.HasPrefix(err.Error(), "timeout waiting for process") {
+		// envtest killed it after the timeout: stopped all the same.
+		return nil
+	}
+	return err
+}
+
+// StartAPIServer starts the kube-apiserver again on the same address, certificates and data,
+// and returns once it is healthy.
+func (c *Cluster) StartAPIServer() error { return c.Env.ControlPlane.APIServer.Start() }
 
 // Options tune Start.
 type Options struct {
@@ -84,11 +109,17 @@ func startOne(name, dir string, crds []*apiextensionsv1.CustomResourceDefinition
 		CRDInstallOptions:     envtest.CRDInstallOptions{CRDs: deepCopyCRDs(crds)},
 		ErrorIfCRDPathMissing: true,
 	}
+	certDir, err := os.MkdirTemp("", "dr-syncer-apiserver-")
+	if err != nil {
+		return nil, err
+	}
+	env.ControlPlane.GetAPIServer().CertDir = certDir
 	cfg, err := env.Start()
 	if err != nil {
+		_ = os.RemoveAll(certDir)
 		return nil, fmt.Errorf("starting control plane %q: %w", name, err)
 	}
-	c := &Cluster{Name: name, Env: env}
+	c := &Cluster{Name: name, Env: env, certDir: certDir}
 	user, err := env.AddUser(envtest.User{Name: name + "-admin", Groups: []string{"system:masters"}}, cfg)
 	if err != nil {
 		_ = c.Stop()

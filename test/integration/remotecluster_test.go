@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -162,56 +163,97 @@ func TestRemoteClusterConnected(t *testing.T) {
 	g.Expect(series("drsyncer_remotecluster_probe_duration_seconds", name)).To(HaveLen(1))
 }
 
-func TestRemoteClusterNotReady(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name       string
-		secretData map[string][]byte // nil: no Secret at all
-		key        string
-		reason     string
-		stalled    bool
-		message    string
-	}{
-		{name: "missing-secret", reason: drv1.ReasonSecretNotFound, stalled: true, message: "not found: create it with a kubeconfig under key \"kubeconfig\""},
+// kubeconfigCase is a RemoteCluster whose kubeconfig Secret is wrong: the message is its Ready
+// condition's, with the server address shown as https://<server> and the Secret as
+// <namespace>/<secret>.
+type kubeconfigCase struct {
+	name, input string
+	secretData  map[string][]byte // nil: no Secret at all
+	key         string
+	reason      string
+	stalled     bool
+	message     string
+}
+
+// kubeconfigInputs describe the cases for the catalog.
+var kubeconfigInputs = map[string]string{
+	"missing-secret":             "no Secret",
+	"missing-key":                "Secret without key `kubeconfig`",
+	"custom-key-missing":         "`kubeconfigSecretRef.key: value`, no such key",
+	"garbage":                    "kubeconfig that is not YAML",
+	"empty":                      "empty kubeconfig",
+	"exec":                       "kubeconfig user with an exec plugin",
+	"auth-provider":              "kubeconfig user with an auth-provider",
+	"certificate-authority-path": "kubeconfig naming a CA file",
+	"client-certificate-path":    "kubeconfig naming a client certificate file",
+	"client-key-path":            "kubeconfig naming a client key file",
+	"token-file":                 "kubeconfig naming a token file",
+	"insecure-skip-tls-verify":   "kubeconfig with insecure-skip-tls-verify",
+	"basic-auth":                 "kubeconfig with a username and password",
+	"unreachable":                "kubeconfig whose server does not answer",
+	"unauthorized":               "kubeconfig with a token the server refuses",
+}
+
+func kubeconfigCases(t *testing.T) []kubeconfigCase {
+	cases := []kubeconfigCase{
+		{name: "missing-secret", reason: drv1.ReasonSecretNotFound, stalled: true, message: "Secret <namespace>/<secret> not found: create it with a kubeconfig under key \"kubeconfig\""},
 		{name: "missing-key", secretData: map[string][]byte{"config": planeB.Kubeconfig, "token": []byte(badToken)}, reason: drv1.ReasonKeyNotFound, stalled: true,
-			message: `has no key "kubeconfig" (it has config, token): add the key or set spec.kubeconfigSecretRef.key`},
+			message: "Secret <namespace>/<secret> has no key \"kubeconfig\" (it has config, token): add the key or set spec.kubeconfigSecretRef.key"},
 		{name: "custom-key-missing", secretData: map[string][]byte{"kubeconfig": planeB.Kubeconfig}, key: "value", reason: drv1.ReasonKeyNotFound, stalled: true,
-			message: `has no key "value"`},
+			message: "Secret <namespace>/<secret> has no key \"value\" (it has kubeconfig): add the key or set spec.kubeconfigSecretRef.key"},
 		{name: "garbage", secretData: map[string][]byte{"kubeconfig": []byte("{{ not: [a kubeconfig")}, reason: drv1.ReasonInvalidKubeconfig, stalled: true,
-			message: "kubeconfig cannot be parsed"},
+			message: "kubeconfig in Secret <namespace>/<secret> (key kubeconfig): kubeconfig cannot be parsed: yaml: line 1: did not find expected ',' or ']'"},
 		{name: "empty", secretData: map[string][]byte{"kubeconfig": {}}, reason: drv1.ReasonInvalidKubeconfig, stalled: true,
-			message: "kubeconfig is empty"},
+			message: "kubeconfig in Secret <namespace>/<secret> (key kubeconfig): kubeconfig is empty"},
 		{name: "exec", secretData: kc(t, func(_ *clientcmdapi.Cluster, u *clientcmdapi.AuthInfo) {
 			u.Exec = &clientcmdapi.ExecConfig{Command: "sh", Args: []string{"-c", "echo pwned"}, APIVersion: "client.authentication.k8s.io/v1"}
-		}), reason: drv1.ReasonKubeconfigRejected, stalled: true, message: "users[envtest].exec: exec plugins are not allowed (start the controller with --allow-kubeconfig-exec to allow them)"},
+		}), reason: drv1.ReasonKubeconfigRejected, stalled: true, message: "kubeconfig in Secret <namespace>/<secret> (key kubeconfig): users[envtest].exec: exec plugins are not allowed (start the controller with --allow-kubeconfig-exec to allow them)"},
 		{name: "auth-provider", secretData: kc(t, func(_ *clientcmdapi.Cluster, u *clientcmdapi.AuthInfo) {
 			u.AuthProvider = &clientcmdapi.AuthProviderConfig{Name: "oidc", Config: map[string]string{"id-token": badToken}}
-		}), reason: drv1.ReasonKubeconfigRejected, stalled: true, message: "users[envtest].auth-provider: auth-provider plugins are not allowed"},
+		}), reason: drv1.ReasonKubeconfigRejected, stalled: true, message: "kubeconfig in Secret <namespace>/<secret> (key kubeconfig): users[envtest].auth-provider: auth-provider plugins are not allowed (start the controller with --allow-kubeconfig-exec to allow them)"},
 		{name: "certificate-authority-path", secretData: kc(t, func(c *clientcmdapi.Cluster, _ *clientcmdapi.AuthInfo) {
 			c.CertificateAuthorityData, c.CertificateAuthority = nil, "/etc/kubernetes/pki/ca.crt"
-		}), reason: drv1.ReasonKubeconfigRejected, stalled: true, message: "clusters[envtest].certificate-authority: file paths are not allowed"},
+		}), reason: drv1.ReasonKubeconfigRejected, stalled: true, message: "kubeconfig in Secret <namespace>/<secret> (key kubeconfig): clusters[envtest].certificate-authority: file paths are not allowed in a kubeconfig Secret (the controller's file system is not yours to read): inline the content as certificate-authority-data"},
 		{name: "client-certificate-path", secretData: kc(t, func(_ *clientcmdapi.Cluster, u *clientcmdapi.AuthInfo) {
 			u.ClientCertificateData, u.ClientCertificate = nil, "/etc/kubernetes/pki/admin.crt"
-		}), reason: drv1.ReasonKubeconfigRejected, stalled: true, message: "users[envtest].client-certificate: file paths are not allowed"},
+		}), reason: drv1.ReasonKubeconfigRejected, stalled: true, message: "kubeconfig in Secret <namespace>/<secret> (key kubeconfig): users[envtest].client-certificate: file paths are not allowed in a kubeconfig Secret (the controller's file system is not yours to read): inline the content as client-certificate-data"},
 		{name: "client-key-path", secretData: kc(t, func(_ *clientcmdapi.Cluster, u *clientcmdapi.AuthInfo) {
 			u.ClientKeyData, u.ClientKey = nil, "/etc/kubernetes/pki/admin.key"
-		}), reason: drv1.ReasonKubeconfigRejected, stalled: true, message: "users[envtest].client-key: file paths are not allowed"},
+		}), reason: drv1.ReasonKubeconfigRejected, stalled: true, message: "kubeconfig in Secret <namespace>/<secret> (key kubeconfig): users[envtest].client-key: file paths are not allowed in a kubeconfig Secret (the controller's file system is not yours to read): inline the content as client-key-data"},
 		{name: "token-file", secretData: kc(t, func(_ *clientcmdapi.Cluster, u *clientcmdapi.AuthInfo) {
 			*u = clientcmdapi.AuthInfo{TokenFile: "/var/run/secrets/kubernetes.io/serviceaccount/token"}
-		}), reason: drv1.ReasonKubeconfigRejected, stalled: true, message: "users[envtest].tokenFile: file paths are not allowed"},
+		}), reason: drv1.ReasonKubeconfigRejected, stalled: true, message: "kubeconfig in Secret <namespace>/<secret> (key kubeconfig): users[envtest].tokenFile: file paths are not allowed in a kubeconfig Secret (the controller's file system is not yours to read): inline the content as token"},
 		{name: "insecure-skip-tls-verify", secretData: kc(t, func(c *clientcmdapi.Cluster, _ *clientcmdapi.AuthInfo) {
 			c.CertificateAuthorityData, c.InsecureSkipTLSVerify = nil, true
-		}), reason: drv1.ReasonKubeconfigRejected, stalled: true, message: "clusters[envtest].insecure-skip-tls-verify: disabling TLS verification is not allowed"},
+		}), reason: drv1.ReasonKubeconfigRejected, stalled: true, message: "kubeconfig in Secret <namespace>/<secret> (key kubeconfig): clusters[envtest].insecure-skip-tls-verify: disabling TLS verification is not allowed: set certificate-authority-data (or start the controller with --allow-insecure-tls)"},
 		{name: "basic-auth", secretData: kc(t, func(_ *clientcmdapi.Cluster, u *clientcmdapi.AuthInfo) {
 			*u = clientcmdapi.AuthInfo{Username: "admin", Password: badToken}
-		}), reason: drv1.ReasonKubeconfigRejected, stalled: true, message: "users[envtest].username/password: basic authentication is not allowed"},
+		}), reason: drv1.ReasonKubeconfigRejected, stalled: true, message: "kubeconfig in Secret <namespace>/<secret> (key kubeconfig): users[envtest].username/password: basic authentication is not allowed: use a token or a client certificate"},
 		{name: "unreachable", secretData: kc(t, func(c *clientcmdapi.Cluster, _ *clientcmdapi.AuthInfo) {
 			c.Server = "https://127.0.0.1:1"
-		}), reason: drv1.ReasonUnreachable, message: "cannot reach https://127.0.0.1:1"},
+		}), reason: drv1.ReasonUnreachable, message: "cannot reach https://127.0.0.1:1: GET /version: Get \"https://127.0.0.1:1/version?timeout=30s\": dial tcp 127.0.0.1:1: connect: connection refused"},
 		{name: "unauthorized", secretData: kc(t, func(_ *clientcmdapi.Cluster, u *clientcmdapi.AuthInfo) {
 			*u = clientcmdapi.AuthInfo{Token: badToken}
-		}), reason: drv1.ReasonUnauthorized, message: "refused the credentials (HTTP 401)"},
+		}), reason: drv1.ReasonUnauthorized, message: "https://<server> refused the credentials (HTTP 401): the token or client certificate in Secret <namespace>/<secret> (key kubeconfig) is wrong or expired; update the Secret"},
 	}
+	for i := range cases {
+		cases[i].input = kubeconfigInputs[cases[i].name]
+	}
+	return cases
+}
+
+// serverAddr is the address of a test bed API server (not the unreachable https://127.0.0.1:1).
+var serverAddr = regexp.MustCompile(`https://127\.0\.0\.1:[0-9]{2,}`)
+
+// normalizeRC replaces what changes from run to run in a RemoteCluster message.
+func normalizeRC(msg, secret string) string {
+	msg = serverAddr.ReplaceAllString(msg, "https://<server>")
+	return strings.ReplaceAll(msg, controllerNamespace+"/"+secret, "<namespace>/<secret>")
+}
+
+func TestRemoteClusterNotReady(t *testing.T) {
+	t.Parallel()
+	tests := kubeconfigCases(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -226,7 +268,8 @@ func TestRemoteClusterNotReady(t *testing.T) {
 			ready := meta.FindStatusCondition(rc.Status.Conditions, drv1.ConditionReady)
 			g := NewWithT(t)
 			t.Logf("Ready=False %s: %s", ready.Reason, ready.Message)
-			g.Expect(ready.Message).To(ContainSubstring(tt.message))
+			t.Logf("CATALOG %q %q", tt.name, normalizeRC(ready.Message, name))
+			g.Expect(normalizeRC(ready.Message, name)).To(Equal(tt.message))
 			assertNoCredentials(t, ready.Message)
 			g.Expect(rc.Status.ServerVersion).To(BeEmpty())
 			g.Expect(rc.Status.LastProbeTime).NotTo(BeNil())

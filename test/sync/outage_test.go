@@ -2,148 +2,124 @@ package sync_test
 
 import (
 	"context"
-	"io"
-	"net"
 	"net/url"
-	"sync"
 	"testing"
 	"time"
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
+	"github.com/dr-syncer/dr-syncer/internal/testbed"
 )
 
-// tcpProxy forwards a local port to an API server; stopping it makes the server unreachable
-// for clients of the proxy address, starting it again (same port) brings it back.
-type tcpProxy struct {
-	addr, target string
-	mu           sync.Mutex
-	ln           net.Listener
-	conns        map[net.Conn]bool
-}
-
-func newTCPProxy(t *testing.T, target string) *tcpProxy {
-	p := &tcpProxy{target: target, conns: map[net.Conn]bool{}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.addr = ln.Addr().String()
-	p.serve(ln)
-	t.Cleanup(p.stop)
-	return p
-}
-
-func (p *tcpProxy) serve(ln net.Listener) {
-	p.mu.Lock()
-	p.ln = ln
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go p.forward(c)
-		}
-	}()
-}
-
-func (p *tcpProxy) forward(c net.Conn) {
-	up, err := net.Dial("tcp", p.target)
-	if err != nil {
-		c.Close()
-		return
-	}
-	p.mu.Lock()
-	p.conns[c], p.conns[up] = true, true
-	p.mu.Unlock()
-	go func() { _, _ = io.Copy(up, c); up.Close() }()
-	_, _ = io.Copy(c, up)
-	c.Close()
-}
-
-// stop closes the listener and every open connection.
-func (p *tcpProxy) stop() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln != nil {
-		p.ln.Close()
-		p.ln = nil
-	}
-	for c := range p.conns {
-		c.Close()
-	}
-	p.conns = map[net.Conn]bool{}
-}
-
-// start listens on the same address again.
-func (p *tcpProxy) start(t *testing.T) {
-	var ln net.Listener
-	// The port may linger for a moment after close.
-	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 5*time.Second, true, func(context.Context) (bool, error) {
-		var lerr error
-		ln, lerr = net.Listen("tcp", p.addr)
-		return lerr == nil, nil
-	})
-	if err != nil {
-		t.Fatalf("listening on %s again: %v", p.addr, err)
-	}
-	p.serve(ln)
-}
+const (
+	// outage is how long the source stays unreachable: longer than the first steps of
+	// client-go's watch backoff, which alone would bring changes back up to 30 s late.
+	outage = 20 * time.Second
+	// recoveryBound is the promise: within this time of the source answering again, a full
+	// resync has brought over everything that changed meanwhile.
+	recoveryBound = 15 * time.Second
+)
 
 // TestContinuousSourceOutage: the source API server going away stops nothing else, reports
-// Ready=False, prunes nothing, and after it returns the watch reconnects and a full resync
-// catches up with what changed meanwhile.
+// Ready=False and prunes nothing; within 15 s of its return a full resync has caught up with
+// what changed meanwhile (in the source, and by hand in DR), and Ready=True shows only after it.
 func TestContinuousSourceOutage(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	u, err := url.Parse(prodTB.Config.Host)
 	g.Expect(err).NotTo(HaveOccurred())
-	proxy := newTCPProxy(t, u.Host)
-
-	cfg, err := clientcmd.Load(prodTB.Kubeconfig)
+	proxy, err := testbed.NewProxy(u.Host)
 	g.Expect(err).NotTo(HaveOccurred())
-	for _, c := range cfg.Clusters {
-		c.Server = "https://" + proxy.addr
-	}
-	kubeconfig, err := clientcmd.Write(*cfg)
+	t.Cleanup(proxy.Close)
+	kubeconfig, err := proxy.Kubeconfig(prodTB.Kubeconfig)
 	g.Expect(err).NotTo(HaveOccurred())
 	create(g, prod,
 		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "prod-via-proxy", Namespace: controllerNS}, Data: map[string][]byte{"kubeconfig": kubeconfig}},
 		&drv1.RemoteCluster{ObjectMeta: metav1.ObjectMeta{Name: "prod-via-proxy", Namespace: controllerNS},
-			Spec: drv1.RemoteClusterSpec{KubeconfigSecretRef: drv1.SecretKeyReference{Name: "prod-via-proxy"}, HealthCheckInterval: &metav1.Duration{Duration: 10 * time.Second}}})
+			// The default probe interval (a minute): the watcher notices the outage and the recovery
+			// itself.
+			Spec: drv1.RemoteClusterSpec{KubeconfigSecretRef: drv1.SecretKeyReference{Name: "prod-via-proxy"}}})
 
 	ns := newNamespace(t, g, "outage")
-	create(g, prod, configMap(ns, "keep"), configMap(ns, "deleted-during-outage"))
+	create(g, prod, configMap(ns, "keep"), configMap(ns, "edited-during-outage"), configMap(ns, "deleted-during-outage"), configMap(ns, "hand-edited-in-dr"))
 	create(g, prod, mapping("outage", ns, ns, continuousMapping, func(m *drv1.NamespaceMapping) { m.Spec.SourceCluster = "prod-via-proxy" }))
 	waitMapping(g, "outage", func(m *drv1.NamespaceMapping) bool { return m.Status.Phase == drv1.PhaseSynced })
-	g.Eventually(configMapData(dr.Client, ns, "deleted-during-outage")).WithTimeout(timeout).Should(Equal("value-deleted-during-outage"))
+	g.Eventually(configMapData(dr.Client, ns, "hand-edited-in-dr")).WithTimeout(timeout).Should(Equal("value-hand-edited-in-dr"))
 
-	proxy.stop()
+	proxy.Stop()
+	down := time.Now()
 	m := waitMapping(g, "outage", func(m *drv1.NamespaceMapping) bool {
 		c := condition(m, drv1.ConditionReady)
 		return c != nil && c.Status == metav1.ConditionFalse
 	})
 	g.Expect(condition(m, drv1.ConditionReady).Reason).To(Equal(drv1.ReasonClusterNotReady))
-	// Changes in the source while dr-syncer cannot see it: nothing is pruned on doubt.
+	// Changes while dr-syncer cannot see the source: in the source, and by hand in DR.
 	g.Expect(prod.Client.Delete(ctx, configMap(ns, "deleted-during-outage"))).To(Succeed())
 	create(g, prod, configMap(ns, "created-during-outage"))
-	g.Consistently(configMapData(dr.Client, ns, "deleted-during-outage")).WithTimeout(3 * time.Second).Should(Equal("value-deleted-during-outage"))
+	setConfigMapData(g, prod.Client, ns, "edited-during-outage", "edited")
+	setConfigMapData(g, dr.Client, ns, "hand-edited-in-dr", "hand edit")
+	// Nothing is pruned on doubt, for as long as the outage lasts.
+	g.Consistently(configMapData(dr.Client, ns, "deleted-during-outage")).WithTimeout(time.Until(down.Add(outage))).
+		WithPolling(500 * time.Millisecond).Should(Equal("value-deleted-during-outage"))
 
-	proxy.start(t)
-	g.Eventually(configMapData(dr.Client, ns, "created-during-outage")).WithTimeout(timeout).Should(Equal("value-created-during-outage"))
-	g.Eventually(func() bool { return absent(dr, gvkConfigMap, ns, "deleted-during-outage") }).WithTimeout(timeout).Should(BeTrue())
-	waitMapping(g, "outage", func(m *drv1.NamespaceMapping) bool {
-		c := condition(m, drv1.ConditionReady)
-		return c != nil && c.Status == metav1.ConditionTrue
+	g.Expect(proxy.Start()).To(Succeed())
+	up := time.Now()
+	caughtUp := catchUp(t, g, "outage", up, []string{ns}, func(g Gomega, ns string) {
+		g.Expect(configMapData(dr.Client, ns, "created-during-outage")()).To(Equal("value-created-during-outage"))
+		g.Expect(configMapData(dr.Client, ns, "edited-during-outage")()).To(Equal("edited"))
+		g.Expect(configMapData(dr.Client, ns, "hand-edited-in-dr")()).To(Equal("value-hand-edited-in-dr"))
+		g.Expect(absent(dr, gvkConfigMap, ns, "deleted-during-outage")).To(BeTrue())
 	})
+	t.Logf("outage of %s: changes arrived %s after the source answered again", up.Sub(down).Round(time.Second), caughtUp.Round(100*time.Millisecond))
+
 	// And the watch works again object by object.
 	create(g, prod, configMap(ns, "after-outage"))
 	g.Eventually(configMapData(dr.Client, ns, "after-outage")).WithTimeout(10 * time.Second).Should(Equal("value-after-outage"))
+}
+
+// catchUp polls, from up, until arrived holds for every namespace and the mapping is Ready=True,
+// and returns how long the changes took to arrive. It fails the test when they take longer than
+// recoveryBound, or when the mapping reports Ready=True before they have arrived.
+func catchUp(t *testing.T, g Gomega, name string, up time.Time, namespaces []string, arrived func(Gomega, string)) time.Duration {
+	t.Helper()
+	var took time.Duration
+	g.Eventually(func(g Gomega) {
+		// The mapping first, then the objects: a Ready=True read before an object was missing
+		// was reported before that object arrived.
+		m := &drv1.NamespaceMapping{}
+		g.Expect(prod.Client.Get(context.Background(), client.ObjectKey{Namespace: controllerNS, Name: name}, m)).To(Succeed())
+		c := condition(m, drv1.ConditionReady)
+		ready := c != nil && c.Status == metav1.ConditionTrue
+		if took == 0 {
+			var missing []string
+			check := NewGomega(func(msg string, _ ...int) { missing = append(missing, msg) })
+			for _, ns := range namespaces {
+				arrived(check, ns)
+			}
+			if len(missing) > 0 {
+				if ready {
+					t.Errorf("mapping %s reported Ready=True (%s) before the outage's changes arrived: %v", name, c.Message, missing)
+				}
+				g.Expect(missing).To(BeEmpty())
+			}
+			took = time.Since(up)
+		}
+		g.Expect(ready).To(BeTrue(), "mapping %s: conditions %+v", name, m.Status.Conditions)
+	}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
+	if took > recoveryBound {
+		t.Errorf("the outage's changes arrived %s after the source answered again; the promise is %s", took, recoveryBound)
+	}
+	return took
+}
+
+// setConfigMapData sets the "key" entry of a ConfigMap.
+func setConfigMapData(g Gomega, c client.Client, ns, name, value string) {
+	cm := &corev1.ConfigMap{}
+	g.Expect(c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, cm)).To(Succeed())
+	cm.Data["key"] = value
+	g.Expect(c.Update(context.Background(), cm)).To(Succeed())
 }

@@ -20,18 +20,18 @@ import (
 // replication of a Continuous mapping.
 func (r *Reconciler) ensureWatcher(ctx context.Context, m *drv1.NamespaceMapping, req engine.Request) (*continuous.Watcher, error) {
 	key := client.ObjectKeyFromObject(m)
-	if w := r.Continuous.Get(key); w != nil && w.Matches(m.Generation, req) {
+	if w := r.Continuous.Get(key); w != nil && w.Matches(m.UID, m.Generation, req) {
 		return w, nil
 	}
 	types, err := engine.ServedTypes(req)
 	if err != nil {
 		return nil, fmt.Errorf("resolving types to watch: %w", err)
 	}
-	return r.Continuous.Ensure(ctx, key, continuous.Spec{Generation: m.Generation, Request: req, Types: types})
+	return r.Continuous.Ensure(ctx, key, continuous.Spec{UID: m.UID, Generation: m.Generation, Request: req, Types: types})
 }
 
 // reportWatcher folds what the watcher did since the last full sync into the status.
-func (r *Reconciler) reportWatcher(m *drv1.NamespaceMapping, s continuous.Snapshot) {
+func (r *Reconciler) reportWatcher(m *drv1.NamespaceMapping, st *mappingState, s continuous.Snapshot) {
 	key := client.ObjectKeyFromObject(m).String()
 	if !s.LastEvent.IsZero() {
 		t := metav1.NewTime(s.LastEvent)
@@ -49,15 +49,15 @@ func (r *Reconciler) reportWatcher(m *drv1.NamespaceMapping, s continuous.Snapsh
 		metrics.PruneBlocked(key, true)
 	}
 	ready := meta.FindStatusCondition(m.Status.Conditions, drv1.ConditionReady)
-	v, resyncFailed := r.resyncFailed.Load(m.UID)
+	f := st.failedResync()
+	resyncFailed := f != nil
 	switch {
 	case s.WatchError != nil:
 		markNotReady(m, drv1.PhaseFailed, drv1.ReasonClusterNotReady, fmt.Sprintf(
-			"watching the source namespace failed: %v; replication resumes, with a full resync, when the source is reachable again", s.WatchError))
+			"%v; replication resumes, with a full resync, when the cluster answers again", s.WatchError))
 		metrics.MappingReady(key, false)
 	case resyncFailed:
 		// Replicating single objects does not repair what the full resync could not do.
-		f := v.(failedResync)
 		msg := f.message
 		if len(s.Failures) > 0 {
 			msg += fmt.Sprintf("; since then %d more objects failed to replicate", len(s.Failures))
@@ -95,16 +95,16 @@ type failedResync struct {
 }
 
 // rememberResync records the outcome of a Continuous mapping's full resync, after recordResult.
-func (r *Reconciler) rememberResync(m *drv1.NamespaceMapping, res *engine.Result) {
+func (r *Reconciler) rememberResync(m *drv1.NamespaceMapping, st *mappingState, res *engine.Result) {
 	if res.Stats.Failed == 0 {
-		r.resyncFailed.Delete(m.UID)
+		st.setFailedResync(nil)
 		return
 	}
 	msg := ""
 	if c := meta.FindStatusCondition(m.Status.Conditions, drv1.ConditionReady); c != nil {
 		msg = c.Message
 	}
-	r.resyncFailed.Store(m.UID, failedResync{message: msg, failed: slices.Clone(m.Status.FailedResources)})
+	st.setFailedResync(&failedResync{message: msg, failed: slices.Clone(m.Status.FailedResources)})
 }
 
 // mergeFailures lists the newer failures first, then the older ones about other objects, at most

@@ -37,9 +37,9 @@ func (r *Reconciler) ensureFinalizer(ctx context.Context, m *drv1.NamespaceMappi
 // finalize removes the destination copies of a mapping with deletionPolicy Delete, then lets
 // the mapping go. Retain (or no finalizer) leaves them.
 func (r *Reconciler) finalize(ctx context.Context, m *drv1.NamespaceMapping) (ctrl.Result, error) {
-	key := client.ObjectKeyFromObject(m).String()
+	key := client.ObjectKeyFromObject(m)
 	if !controllerutil.ContainsFinalizer(m, drv1.Finalizer) {
-		r.forget(key, m.UID)
+		r.forget(key)
 		return ctrl.Result{}, nil
 	}
 	if m.Spec.DeletionPolicy == drv1.DeletionDelete {
@@ -52,7 +52,7 @@ func (r *Reconciler) finalize(ctx context.Context, m *drv1.NamespaceMapping) (ct
 	if err := r.Patch(ctx, m, patch); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	r.forget(key, m.UID)
+	r.forget(key)
 	return ctrl.Result{}, nil
 }
 
@@ -90,12 +90,12 @@ func (r *Reconciler) cleanup(ctx context.Context, m *drv1.NamespaceMapping) (ctr
 	return ctrl.Result{}, true, nil
 }
 
-// forget drops what this process keeps about a deleted mapping.
-func (r *Reconciler) forget(key string, uid types.UID) {
-	metrics.ForgetMapping(key)
-	r.applied.Delete(uid)
-	r.guards.Delete(uid)
-	r.resyncFailed.Delete(uid)
+// forget drops what this process keeps about a deleted mapping: its watcher (first, so nothing
+// records a metric after), its metric series and its state.
+func (r *Reconciler) forget(key types.NamespacedName) {
+	r.Continuous.Stop(key)
+	metrics.ForgetMapping(key.String())
+	r.states.forget(key)
 }
 
 func equalStatus(a, b *drv1.NamespaceMapping) bool {

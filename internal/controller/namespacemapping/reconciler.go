@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -38,6 +37,9 @@ const (
 	cutoverRecheck = 2 * time.Second
 )
 
+// staleRetry is how soon a reconcile that read a stale copy of its mapping runs again.
+const staleRetry = 200 * time.Millisecond
+
 // firstProbeRetry is how long a mapping waits for the first probe of an existing RemoteCluster.
 const firstProbeRetry = time.Second
 
@@ -60,12 +62,13 @@ type Reconciler struct {
 	// Track, when set, is told when each reconcile starts and ends (the liveness watchdog).
 	Track func(types.NamespacedName) func()
 
-	applied sync.Map // types.UID -> *engine.AppliedCache, one per mapping
-	guards  sync.Map // types.UID -> *engine.DeleteGuard, one per mapping
-	// resyncFailed holds, per Continuous mapping, the last full resync if it had failures: the
-	// watcher's reports show them until a full resync succeeds.
-	resyncFailed sync.Map // types.UID -> failedResync
+	// states holds the applied cache, delete guard and failed resync of each mapping.
+	states states
 }
+
+// Tracked is the number of mappings this process keeps state for: those it has reconciled and
+// that still exist (for tests that look for leaks).
+func (r *Reconciler) Tracked() int { return r.states.len() }
 
 func (r *Reconciler) now() time.Time {
 	if r.Now != nil {
@@ -88,12 +91,16 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	}
 	if err := reader.Get(ctx, req.NamespacedName, m); err != nil {
 		if apierrors.IsNotFound(err) {
-			r.Continuous.Stop(req.NamespacedName)
-			metrics.ForgetMapping(req.String())
+			// Gone without our finalizer (deletionPolicy Retain), or after it.
+			r.forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	base := m.DeepCopy()
+	// fresh: base is what the API server returned to our own write in this reconcile. Until then
+	// it comes from the informer cache, which may not show our last status write yet: a status
+	// decided from it must not overwrite a newer one, so the patch carries base's resourceVersion.
+	fresh := false
 	defer func() {
 		if m.Status.Phase != drv1.PhaseLive {
 			m.Status.LiveSince = nil
@@ -101,7 +108,17 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		if equalStatus(base, m) {
 			return
 		}
-		if err := r.Status().Patch(ctx, m, client.MergeFrom(base)); err != nil && !apierrors.IsNotFound(err) {
+		patch := client.MergeFrom(base)
+		if !fresh {
+			patch = client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})
+		}
+		err := r.Status().Patch(ctx, m, patch)
+		switch {
+		case apierrors.IsConflict(err):
+			// Decided from a stale copy: decide again from the newer one.
+			log.V(1).Info("status decided from a stale copy; reconciling again")
+			res, retErr = ctrl.Result{RequeueAfter: staleRetry}, nil
+		case err != nil && !apierrors.IsNotFound(err):
 			retErr = errors.Join(retErr, fmt.Errorf("patching status: %w", err))
 		}
 	}()
@@ -182,8 +199,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		markStalled(m, err.Error())
 		return ctrl.Result{}, reconcile.TerminalError(err)
 	}
-	ereq.Applied = r.appliedCache(m.UID)
-	ereq.Guard = r.deleteGuard(m.UID)
+	st := r.states.get(req.NamespacedName, m.UID)
+	ereq.Applied, ereq.Guard = st.applied, st.guard
 
 	now := r.now()
 	var last *time.Time
@@ -202,6 +219,18 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		}
 	}
 	tm, _ := computeTiming(&m.Spec, last, now)
+	// retrying: a Continuous full resync that had failures runs again, backing off, before its
+	// interval; the status goes on saying what is known (no Syncing phase for it).
+	retrying := false
+	if watcher != nil {
+		if at := st.resyncRetryAt(); !at.IsZero() {
+			retrying = !tm.due && !now.Before(at)
+			tm.due = tm.due || retrying
+			if !tm.due && at.Before(tm.next) {
+				tm.next = at
+			}
+		}
+	}
 	metrics.ScheduleInterval(key, tm.interval)
 	if failedAsAWhole(m) {
 		// The last sync could not run (a transient error): retry now; the rate limiter spaces
@@ -223,25 +252,31 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	}
 	if !tm.due && !requested {
 		if watcher != nil {
-			r.reportWatcher(m, watcher.Snapshot())
+			r.reportWatcher(m, st, watcher.Snapshot())
 		}
 		r.idle(m, tm)
 		return requeueAt(tm.next, now), nil
 	}
 	// Say that a sync is running before running it, in this reconcile: a requeue here would
 	// reset the rate limiter's backoff and retry a failing sync in a hot loop.
-	if m.Status.Phase != drv1.PhaseSyncing {
+	if m.Status.Phase != drv1.PhaseSyncing && (!retrying || requested) {
 		m.Status.Phase = drv1.PhaseSyncing
 		setCondition(m, drv1.ConditionReconciling, metav1.ConditionTrue, drv1.ReasonProgressing, "sync in progress")
-		if err := r.Status().Patch(ctx, m, client.MergeFrom(base)); err != nil {
+		if err := r.Status().Patch(ctx, m, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
+			if apierrors.IsConflict(err) {
+				// A stale copy: whether a sync is due is decided again from the newer one.
+				base = m.DeepCopy()
+				return ctrl.Result{RequeueAfter: staleRetry}, nil
+			}
 			return ctrl.Result{}, client.IgnoreNotFound(err)
 		}
-		base = m.DeepCopy()
+		base, fresh = m.DeepCopy(), true
 	}
 
 	ereq.AllowPrune = approved
 
 	log.V(1).Info("sync starting", "trigger", trigger(requested, tm.due))
+	started := time.Now()
 	result, err := engine.Sync(ctx, ereq)
 	finished := metav1.NewTime(r.now())
 	if requested {
@@ -256,8 +291,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	}
 	recordResult(m, result, finished)
 	if watcher != nil {
-		watcher.FullSyncDone(finished.Time)
-		r.rememberResync(m, result)
+		watcher.FullSyncDone(started, finished.Time)
+		r.rememberResync(m, st, result)
+		st.resyncDone(result.Stats.Failed == 0, r.now(), tm.interval)
+		if at := st.resyncRetryAt(); !at.IsZero() && at.Before(tm.next) {
+			tm.next = at
+		}
 	}
 	r.report(m, result, finished)
 	m.Status.NextSyncTime = nextTime(tm)
@@ -425,11 +464,6 @@ func (r *Reconciler) awaitingFirstProbe(ctx context.Context, m *drv1.NamespaceMa
 	return r.Get(ctx, client.ObjectKey{Namespace: m.Namespace, Name: nc.Cluster}, &drv1.RemoteCluster{}) == nil
 }
 
-func (r *Reconciler) appliedCache(uid types.UID) *engine.AppliedCache {
-	c, _ := r.applied.LoadOrStore(uid, engine.NewAppliedCache())
-	return c.(*engine.AppliedCache)
-}
-
 // liveSince reads the live fence of a paused mapping's DR namespace: cutover pauses mappings
 // and marks the namespace live. "" when it is not live or cannot be read (the mapping then
 // shows Paused).
@@ -465,11 +499,6 @@ func setLiveSince(m *drv1.NamespaceMapping, since string) {
 
 func failbackHint(m *drv1.NamespaceMapping) string {
 	return fmt.Sprintf("`dr-syncer failback --mapping %s/%s` parks DR and resumes replication", m.Namespace, m.Name)
-}
-
-func (r *Reconciler) deleteGuard(uid types.UID) *engine.DeleteGuard {
-	g, _ := r.guards.LoadOrStore(uid, engine.NewDeleteGuard())
-	return g.(*engine.DeleteGuard)
 }
 
 func trigger(requested, due bool) string {

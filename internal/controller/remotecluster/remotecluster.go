@@ -135,8 +135,17 @@ func (r *reconciler) Reconcile(ctx context.Context, req reconcile.Request) (res 
 	r.setStatus(rc, out)
 	metrics.RemoteClusterReady(rc.Name, out.reason == drv1.ReasonConnected)
 	log.V(1).Info("probed remote cluster", "reason", out.reason, "version", out.version)
-	return reconcile.Result{RequeueAfter: rc.Spec.ProbeInterval()}, nil
+	next := rc.Spec.ProbeInterval()
+	if out.reason == drv1.ReasonUnreachable && next > unreachableProbeEvery {
+		// The mappings that use the cluster wait for it: notice its return within seconds.
+		next = unreachableProbeEvery
+	}
+	return reconcile.Result{RequeueAfter: next}, nil
 }
+
+// unreachableProbeEvery is how often a cluster that does not answer is probed, whatever its
+// healthCheckInterval: a mapping resumes (with a full resync) once a probe succeeds.
+const unreachableProbeEvery = 5 * time.Second
 
 func (r *reconciler) forget(name string) {
 	r.cache.Disconnect(name)

@@ -54,6 +54,9 @@ func WaitReady(ctx context.Context, c client.Client, namespace, name string, tim
 	return nil
 }
 
+// Internals counts what the in-process controller keeps per mapping; StartController fills it.
+var Internals controller.Internals
+
 // StartController registers every remote (by name) as a RemoteCluster in host, runs the
 // controller in-process against host, serving namespace, until ctx ends, and returns once every
 // RemoteCluster is Ready.
@@ -69,6 +72,7 @@ func StartController(ctx context.Context, host *testbed.Cluster, namespace strin
 	}
 	mgr, err := controller.NewManager(host.Config, controller.Options{
 		Namespace: namespace, MetricsBindAddress: "0", HealthProbeBindAddress: "0", ApplyWorkers: workers,
+		Internals: &Internals,
 	})
 	if err != nil {
 		return err

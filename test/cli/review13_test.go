@@ -1,0 +1,89 @@
+package cli_test
+
+// Reproductions of the review of issue 13 (disaster-day trust): each test fails on the merge
+// 69deb48 and says what the administrator was told and what was true.
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
+)
+
+// TestReview13FlagFormCutoverShowsMappingLive follows line 3 of docs' disaster-day recipe: the
+// flag-form cutover brings DR live, but the NamespaceMapping that writes into that namespace is
+// not paused, so the controller only finds out at its next scheduled sync. Until then status
+// and kubectl get nsmap say Synced, Ready=True, no Live Since, and the live gauge is 0.
+func TestReview13FlagFormCutoverShowsMappingLive(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(g, prod, "r13live")
+	create(g, prod, workloads(ns)...)
+	m := &drv1.NamespaceMapping{
+		ObjectMeta: metav1.ObjectMeta{Name: ns, Namespace: controllerNS},
+		Spec: drv1.NamespaceMappingSpec{DestinationCluster: drClusterRef, SourceNamespace: ns,
+			ReplicationMode: drv1.ModeScheduled, Schedule: "0 0 1 1 *"},
+	}
+	create(g, prod, m)
+	g.Eventually(func() drv1.Phase { return getMapping(g, prod, controllerNS, ns).Status.Phase }).
+		WithTimeout(timeout).WithPolling(interval).Should(Equal(drv1.PhaseSynced))
+
+	r := drSyncer(t, append([]string{"cutover"}, flagForm(ns)...)...)
+	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(liveSince(g, dr, ns)).NotTo(BeEmpty())
+
+	g.Eventually(func() drv1.Phase { return getMapping(g, prod, controllerNS, ns).Status.Phase }).
+		WithTimeout(20*time.Second).WithPolling(interval).Should(Equal(drv1.PhaseLive),
+		"after the recipe's flag-form cutover the mapping still reports %s", getMapping(g, prod, controllerNS, ns).Status.Phase)
+}
+
+// TestReview13FlagFormCutoverFinalSyncIsNotSilentlyEmpty: with a NamespaceMapping in place
+// (every DR object carries its mapping label), the flag form's final sync meets only conflicts
+// and copies nothing; the cutover still says "done", exit 0, no warning, and DR comes live
+// with the last sync's data although the source answered.
+func TestReview13FlagFormCutoverFinalSyncIsNotSilentlyEmpty(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(g, prod, "r13final")
+	create(g, prod, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "settings", Namespace: ns}, Data: map[string]string{"v": "1"}})
+	mapping(g, ns, ns)
+	r := drSyncer(t, "trigger", ns, "--wait", "--kubeconfig", kubeconfigs["prod"])
+	g.Expect(r.code).To(Equal(0), "%s", r)
+
+	cm := &corev1.ConfigMap{}
+	g.Expect(prod.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "settings"}, cm)).To(Succeed())
+	cm.Data["v"] = "2" // the last change before the disaster
+	g.Expect(prod.Client.Update(ctx, cm)).To(Succeed())
+
+	r = drSyncer(t, append([]string{"cutover"}, flagForm(ns)...)...)
+	drCM := &corev1.ConfigMap{}
+	g.Expect(dr.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "settings"}, drCM)).To(Succeed())
+	if drCM.Data["v"] != "2" {
+		g.Expect(r.code != 0 || len(lines(r.stdout, "warning")) > 0).To(BeTrue(),
+			"the final sync copied nothing (DR has v=%s, the source v=2) and cutover said nothing:\n%s", drCM.Data["v"], r)
+	}
+}
+
+// TestReview13CutoverRefusesMisspelledResourceTypes: plan and sync refuse --resource-types
+// Deploymnet with exit 1; cutover and failback run a final or reverse sync of no type at all
+// and exit 0.
+func TestReview13CutoverRefusesMisspelledResourceTypes(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(g, prod, "r13types")
+	create(g, prod, workloads(ns)...)
+	r := drSyncer(t, append([]string{"sync"}, flagForm(ns)...)...)
+	g.Expect(r.code).To(Equal(0), "%s", r)
+	for _, cmd := range []string{"cutover", "failback"} {
+		r = drSyncer(t, append([]string{cmd, "--dry-run", "--reverse-sync", "--resource-types", "Deploymnet"}, flagForm(ns)...)...)
+		if cmd == "cutover" {
+			r = drSyncer(t, append([]string{cmd, "--dry-run", "--resource-types", "Deploymnet"}, flagForm(ns)...)...)
+		}
+		g.Expect(r.code).To(Equal(1), "%s --resource-types Deploymnet: %s", cmd, r)
+		g.Expect(r.all()).To(ContainSubstring(`did you mean "Deployment"`), "%s", cmd)
+	}
+}

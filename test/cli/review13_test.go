@@ -10,10 +10,13 @@ import (
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
+	"github.com/dr-syncer/dr-syncer/internal/testbed/harness"
 )
 
 // TestReview13FlagFormCutoverShowsMappingLive follows line 3 of docs' disaster-day recipe: the
@@ -86,4 +89,54 @@ func TestReview13CutoverRefusesMisspelledResourceTypes(t *testing.T) {
 		g.Expect(r.code).To(Equal(1), "%s --resource-types Deploymnet: %s", cmd, r)
 		g.Expect(r.all()).To(ContainSubstring(`did you mean "Deployment"`), "%s", cmd)
 	}
+}
+
+// TestReview13LiveMappingStaysLiveWhileDRIsUnreachable: a mapping that cutover paused and whose
+// DR namespace is live turns into phase Paused with "syncing is paused: set spec.paused to false
+// to resume" (the very message of the issue) as soon as the controller cannot read the DR
+// namespace (its RemoteCluster unreachable): status.liveSince is dropped, the live gauge goes to
+// 0 and the alerts that exclude live mappings fire.
+func TestReview13LiveMappingStaysLiveWhileDRIsUnreachable(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(g, prod, "r13down")
+	create(g, prod, workloads(ns)...)
+	rc := ns + "-dr"
+	g.Expect(harness.RegisterRemoteCluster(ctx, prod.Client, controllerNS, rc, drTB)).To(Succeed())
+	g.Expect(harness.WaitReady(ctx, prod.Client, controllerNS, rc, timeout)).To(Succeed())
+	create(g, prod, &drv1.NamespaceMapping{
+		ObjectMeta: metav1.ObjectMeta{Name: ns, Namespace: controllerNS},
+		Spec:       drv1.NamespaceMappingSpec{DestinationCluster: rc, SourceNamespace: ns, ReplicationMode: drv1.ModeManual},
+	})
+	r := drSyncer(t, "trigger", ns, "--wait", "--kubeconfig", kubeconfigs["prod"])
+	g.Expect(r.code).To(Equal(0), "%s", r)
+	r = drSyncer(t, "cutover", "--mapping", controllerNS+"/"+ns, "--kubeconfig", kubeconfigs["prod"])
+	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Eventually(func() drv1.Phase { return getMapping(g, prod, controllerNS, ns).Status.Phase }).
+		WithTimeout(timeout).WithPolling(interval).Should(Equal(drv1.PhaseLive))
+
+	// The DR API server becomes unreachable for the controller (here: its Secret names a dead
+	// address; on the day: a network partition between the clusters).
+	cfg, err := clientcmd.Load(drTB.Kubeconfig)
+	g.Expect(err).NotTo(HaveOccurred())
+	for _, c := range cfg.Clusters {
+		c.Server = "https://127.0.0.1:1"
+	}
+	data, err := clientcmd.Write(*cfg)
+	g.Expect(err).NotTo(HaveOccurred())
+	secret := &corev1.Secret{}
+	g.Expect(prod.Client.Get(ctx, client.ObjectKey{Namespace: controllerNS, Name: rc + "-kubeconfig"}, secret)).To(Succeed())
+	secret.Data["kubeconfig"] = data
+	g.Expect(prod.Client.Update(ctx, secret)).To(Succeed())
+
+	g.Consistently(func() string {
+		m := getMapping(g, prod, controllerNS, ns)
+		c := meta.FindStatusCondition(m.Status.Conditions, drv1.ConditionReady)
+		msg := ""
+		if c != nil {
+			msg = c.Message
+		}
+		return string(m.Status.Phase) + ": " + msg
+	}).WithTimeout(20*time.Second).WithPolling(interval).Should(HavePrefix(string(drv1.PhaseLive)+":"),
+		"DR is still live (nothing failed back); the mapping must not tell the administrator to unpause it")
 }

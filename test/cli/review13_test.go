@@ -140,3 +140,30 @@ func TestReview13LiveMappingStaysLiveWhileDRIsUnreachable(t *testing.T) {
 	}).WithTimeout(20*time.Second).WithPolling(interval).Should(HavePrefix(string(drv1.PhaseLive)+":"),
 		"DR is still live (nothing failed back); the mapping must not tell the administrator to unpause it")
 }
+
+// TestReview13FailbackKeepsAPauseNoCutoverRecorded: the recipe's first cutover is the flag form
+// (the controller's cluster may be down), which pauses and records nothing. A mapping the
+// administrator had paused is then unpaused by failback --mapping: with no record, failback
+// takes "not recorded" for "was running".
+func TestReview13FailbackKeepsAPauseNoCutoverRecorded(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(g, prod, "r13held")
+	create(g, prod, workloads(ns)...)
+	m := mapping(g, ns, ns)
+	byMapping := []string{"--mapping", controllerNS + "/" + ns, "--kubeconfig", kubeconfigs["prod"]}
+	g.Expect(drSyncer(t, append([]string{"sync"}, byMapping...)...).code).To(Equal(0))
+	base := getMapping(g, prod, controllerNS, m.Name)
+	paused := base.DeepCopy()
+	paused.Spec.Paused = true
+	g.Expect(prod.Client.Patch(ctx, paused, client.MergeFrom(base))).To(Succeed())
+
+	r := drSyncer(t, append([]string{"cutover"}, flagForm(ns)...)...)
+	g.Expect(r.code).To(Equal(0), "%s", r)
+	dry := drSyncer(t, append([]string{"failback", "--dry-run"}, byMapping...)...)
+	g.Expect(dry.code).To(Equal(0), "%s", dry)
+	r = drSyncer(t, append([]string{"failback"}, byMapping...)...)
+	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(getMapping(g, prod, controllerNS, m.Name).Spec.Paused).To(BeTrue(),
+		"failback unpaused a mapping the administrator had paused and no cutover had paused:\n%s", r.stdout)
+}

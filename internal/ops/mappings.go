@@ -58,7 +58,7 @@ func recordEvent(ctx context.Context, s *Scope, g *engine.Gate, st *steps, event
 // spec.paused it wants, and the value of annotation AnnotationPausedBeforeCutover to write (nil:
 // leave it, "": remove it). Cutover records the administrator's own paused state once (a second
 // cutover keeps the first record); failback restores it, so a mapping paused before the cutover
-// stays paused.
+// stays paused, and leaves a mapping no cutover recorded as it is.
 func pauseChange(m *drv1.NamespaceMapping, paused bool) (want bool, record *string) {
 	before, recorded := m.Annotations[drv1.AnnotationPausedBeforeCutover]
 	if paused {
@@ -69,7 +69,9 @@ func pauseChange(m *drv1.NamespaceMapping, paused bool) (want bool, record *stri
 		return true, &v
 	}
 	if !recorded {
-		return false, nil
+		// No cutover paused it (the flag form pauses nothing): leave it as the administrator
+		// set it.
+		return m.Spec.Paused, nil
 	}
 	empty := ""
 	return before == "true", &empty
@@ -98,7 +100,11 @@ func setPaused(ctx context.Context, s *Scope, st *steps, paused bool) error {
 		}
 		want, record := pauseChange(m, paused)
 		if m.Spec.Paused == want && record == nil {
-			st.note("NamespaceMapping %s: already %sd", key, verb)
+			if m.Spec.Paused && !paused {
+				st.note("NamespaceMapping %s: left paused: no cutover paused it (no annotation %s); set spec.paused to false to resume", key, drv1.AnnotationPausedBeforeCutover)
+			} else {
+				st.note("NamespaceMapping %s: already %sd", key, verb)
+			}
 			continue
 		}
 		switch {

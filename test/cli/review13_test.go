@@ -41,7 +41,7 @@ func TestReview13FlagFormCutoverShowsMappingLive(t *testing.T) {
 	g.Expect(liveSince(g, dr, ns)).NotTo(BeEmpty())
 
 	g.Eventually(func() drv1.Phase { return getMapping(g, prod, controllerNS, ns).Status.Phase }).
-		WithTimeout(20*time.Second).WithPolling(interval).Should(Equal(drv1.PhaseLive),
+		WithTimeout(45*time.Second).WithPolling(interval).Should(Equal(drv1.PhaseLive), // the controller looks every 30s
 		"after the recipe's flag-form cutover the mapping still reports %s", getMapping(g, prod, controllerNS, ns).Status.Phase)
 }
 

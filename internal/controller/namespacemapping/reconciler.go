@@ -238,6 +238,17 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 			r.reportWatcher(m, watcher.Snapshot())
 		}
 		r.idle(m, tm)
+		// A flag-form cutover brings the DR namespace live without touching the mapping: look
+		// at its live mark, so that status says Live before the next sync is due (requeueAt
+		// comes back within pausedRecheck).
+		switch since, err := r.readLiveSince(ctx, m); {
+		case since != "":
+			markLive(m, since)
+			metrics.MappingReady(key, false)
+			metrics.MappingLive(key, true)
+		case err == nil:
+			metrics.MappingLive(key, false)
+		}
 		return requeueAt(tm.next, now), nil
 	}
 	// Say that a sync is running before running it, in this reconcile: a requeue here would
@@ -509,10 +520,12 @@ func nextTime(tm timing) *metav1.Time {
 }
 
 func requeueAt(next, now time.Time) ctrl.Result {
+	// Never later than pausedRecheck: an idle reconcile reads the DR namespace's live mark,
+	// which a flag-form cutover sets without touching the mapping.
 	if next.IsZero() {
-		return ctrl.Result{}
+		return ctrl.Result{RequeueAfter: pausedRecheck}
 	}
-	d := next.Sub(now)
+	d := min(next.Sub(now), pausedRecheck)
 	if d < time.Second {
 		d = time.Second
 	}

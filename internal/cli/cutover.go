@@ -40,6 +40,16 @@ func (f *opFlags) run(cmd *cobra.Command, what, syncLabel string, op operation, 
 	if err != nil {
 		return err
 	}
+	// A misspelled --resource-types would make the final (or reverse) sync copy nothing of the
+	// type, silently. Checked against DR, the one cluster cutover must reach; not with
+	// --sync-crds (DR may learn a type in the sync), nor for a mapping's spec (the controller
+	// reports it).
+	fs := cmd.Flags()
+	if s.Controller == nil && !f.sync.syncCRDs && (fs.Changed("resource-types") || fs.Changed("exclude-resource-types")) {
+		if err := checkResourceTypesOn(s, s.Dest); err != nil {
+			return err
+		}
+	}
 	out := cmd.OutOrStdout()
 	fmt.Fprintf(out, "%s %s\n", what, s.Where())
 	o := ops.Options{

@@ -166,7 +166,28 @@ func finalSync(ctx context.Context, s *Scope, o Options, st *steps) error {
 	if res.Stats.Failed > 0 {
 		st.warn("%d objects failed in the final sync (%s); DR comes live with their previous version", res.Stats.Failed, failureList(res))
 	}
+	if res.Stats.Conflicts > 0 {
+		// With the flag form, every copy a NamespaceMapping wrote is a conflict: the final sync
+		// then copied none of the changes since that mapping's last sync.
+		st.warn("%d objects not updated by the final sync (%s): dr-syncer did not write them, or another mapping did; DR comes live with their current version (to sync a mapping's copies, cut over with --mapping)", res.Stats.Conflicts, conflictList(res))
+	}
 	return nil
+}
+
+// conflictList names up to five conflicts of a sync.
+func conflictList(res *engine.Result) string {
+	var names []string
+	for _, a := range res.Actions {
+		if a.Type != engine.ActionConflict {
+			continue
+		}
+		if len(names) == 5 {
+			names = append(names, "...")
+			break
+		}
+		names = append(names, a.GVK.Kind+" "+a.Name)
+	}
+	return strings.Join(names, ", ")
 }
 
 // runSync runs a final or reverse sync with the caller's progress reporting and reports it.

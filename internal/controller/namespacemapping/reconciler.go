@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -135,9 +136,20 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		r.Continuous.Stop(req.NamespacedName)
 	}
 	if m.Spec.Paused {
-		if since := r.liveSince(ctx, m); since != "" {
+		since, err := r.readLiveSince(ctx, m)
+		switch {
+		case since != "":
 			markLive(m, since)
-		} else {
+		case err != nil && m.Status.Phase == drv1.PhaseLive:
+			// DR does not answer: nothing says it stopped being live (only failback ends that,
+			// and failback needs DR). Keep reporting it live, and say why it was not re-read.
+			c := meta.FindStatusCondition(m.Status.Conditions, drv1.ConditionReady)
+			msg := ""
+			if c != nil {
+				msg, _, _ = strings.Cut(c.Message, " (DR namespace not re-read:")
+			}
+			markNotReady(m, drv1.PhaseLive, drv1.ReasonDestinationLive, fmt.Sprintf("%s (DR namespace not re-read: %v)", msg, err))
+		default:
 			markNotReady(m, drv1.PhasePaused, drv1.ReasonPaused, "syncing is paused: set spec.paused to false to resume")
 		}
 		m.Status.NextSyncTime = nil
@@ -255,6 +267,17 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 			r.reportWatcher(m, st, watcher.Snapshot())
 		}
 		r.idle(m, tm)
+		// A flag-form cutover brings the DR namespace live without touching the mapping: look
+		// at its live mark, so that status says Live before the next sync is due (requeueAt
+		// comes back within pausedRecheck).
+		switch since, err := r.readLiveSince(ctx, m); {
+		case since != "":
+			markLive(m, since)
+			metrics.MappingReady(key, false)
+			metrics.MappingLive(key, true)
+		case err == nil:
+			metrics.MappingLive(key, false)
+		}
 		return requeueAt(tm.next, now), nil
 	}
 	// Say that a sync is running before running it, in this reconcile: a requeue here would
@@ -468,15 +491,24 @@ func (r *Reconciler) awaitingFirstProbe(ctx context.Context, m *drv1.NamespaceMa
 // and marks the namespace live. "" when it is not live or cannot be read (the mapping then
 // shows Paused).
 func (r *Reconciler) liveSince(ctx context.Context, m *drv1.NamespaceMapping) string {
+	since, _ := r.readLiveSince(ctx, m)
+	return since
+}
+
+// readLiveSince is liveSince with the reason it could not read the DR namespace.
+func (r *Reconciler) readLiveSince(ctx context.Context, m *drv1.NamespaceMapping) (string, error) {
 	dst, err := r.remote(ctx, m.Namespace, m.Spec.DestinationCluster)
 	if err != nil {
-		return ""
+		return "", err
 	}
 	ns := &corev1.Namespace{}
 	if err := dst.Client.Get(ctx, client.ObjectKey{Name: m.Spec.DestNamespace()}, ns); err != nil {
-		return ""
+		if apierrors.IsNotFound(err) {
+			return "", nil
+		}
+		return "", err
 	}
-	return ns.Annotations[drv1.AnnotationLiveSince]
+	return ns.Annotations[drv1.AnnotationLiveSince], nil
 }
 
 // markLive reports a mapping whose DR namespace cutover brought live.
@@ -517,10 +549,12 @@ func nextTime(tm timing) *metav1.Time {
 }
 
 func requeueAt(next, now time.Time) ctrl.Result {
+	// Never later than pausedRecheck: an idle reconcile reads the DR namespace's live mark,
+	// which a flag-form cutover sets without touching the mapping.
 	if next.IsZero() {
-		return ctrl.Result{}
+		return ctrl.Result{RequeueAfter: pausedRecheck}
 	}
-	d := next.Sub(now)
+	d := min(next.Sub(now), pausedRecheck)
 	if d < time.Second {
 		d = time.Second
 	}

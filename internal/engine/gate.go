@@ -26,6 +26,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/tools/cache"
 	watchtools "k8s.io/client-go/tools/watch"
+	"k8s.io/client-go/util/retry"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
@@ -325,13 +326,25 @@ func (g *Gate) SetLiveSince(ctx context.Context, ns *corev1.Namespace, value str
 	if value != "" {
 		anns[drv1.AnnotationLiveSince] = value
 	}
-	patch := map[string]any{"metadata": map[string]any{"resourceVersion": ns.ResourceVersion, "annotations": anns}}
-	data, err := json.Marshal(patch)
-	if err != nil {
+	rv := ns.ResourceVersion
+	// The namespace changes under the operation (the final sync records the delete guard's peak
+	// on it): on a conflict, read it again and write once more.
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		patch := map[string]any{"metadata": map[string]any{"resourceVersion": rv, "annotations": anns}}
+		data, err := json.Marshal(patch)
+		if err != nil {
+			return err
+		}
+		_, err = g.Dest.Dynamic.Resource(namespaceGVR).Patch(ctx, ns.Name, types.MergePatchType, data, metav1.PatchOptions{FieldManager: drv1.FieldManager})
+		if apierrors.IsConflict(err) {
+			fresh, gerr := g.Dest.Dynamic.Resource(namespaceGVR).Get(ctx, ns.Name, metav1.GetOptions{})
+			if gerr != nil {
+				return gerr
+			}
+			rv = fresh.GetResourceVersion()
+		}
 		return err
-	}
-	_, err = g.Dest.Dynamic.Resource(namespaceGVR).Patch(ctx, ns.Name, types.MergePatchType, data, metav1.PatchOptions{FieldManager: drv1.FieldManager})
-	return err
+	})
 }
 
 // RecordEvent writes an Event about the DR namespace into it (events.k8s.io/v1), so the

@@ -40,7 +40,7 @@ var (
 	}, []string{"mapping"})
 	mappingLive = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "drsyncer_namespacemapping_live",
-		Help: "1 while the mapping's DR namespace is live (cutover), else 0; alerts on readiness and RPO exclude live mappings.",
+		Help: "1 while the mapping's DR namespace is live, or a cutover paused the mapping, else 0; alerts on readiness and RPO exclude such mappings.",
 	}, []string{"mapping"})
 	pruneBlocked = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "drsyncer_prune_blocked",

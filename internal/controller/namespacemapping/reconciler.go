@@ -155,7 +155,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		m.Status.NextSyncTime = nil
 		m.Status.ObservedGeneration = m.Generation
 		metrics.MappingReady(key, false)
-		metrics.MappingLive(key, m.Status.Phase == drv1.PhaseLive)
+		// Paused by a cutover counts as live for the alerts: a planned cutover pages nobody.
+		_, byCutover := m.Annotations[drv1.AnnotationPausedBeforeCutover]
+		metrics.MappingLive(key, m.Status.Phase == drv1.PhaseLive || byCutover)
 		// Look again later: cutover marks the namespace live moments after pausing (soon), and a
 		// flag-form cutover or failback changes it without touching the mapping.
 		_, cutover := m.Annotations[drv1.AnnotationPausedBeforeCutover]

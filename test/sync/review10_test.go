@@ -1,0 +1,74 @@
+package sync_test
+
+// Reproductions from the hostile review of issue 10 (branch review10). Each test names the
+// behaviour the docs promise; it fails while the finding stands.
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
+)
+
+// TestSecretWithDRAddedKeyIsUnchanged: a key added by hand to a Secret's copy in DR (a field
+// dr-syncer does not own, which its apply neither removes nor rewrites) leaves the copy
+// unchanged for every later sync, as it does for a ConfigMap. Since the desired hash left
+// Secret data out, plan compares data value by value and finds the extra key on every sync:
+// the Secret is reported (and applied) as updated forever.
+func TestSecretWithDRAddedKeyIsUnchanged(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t, g, "r10-secret-extra")
+	create(g, prod,
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "s"}, Data: map[string][]byte{"a": []byte("1")}},
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "c"}, Data: map[string]string{"a": "1"}},
+		mapping("r10-secret-extra", ns, ns))
+	t.Cleanup(func() { deleteMapping(NewWithT(t), "r10-secret-extra") })
+	m := triggerSync(t, g, "r10-secret-extra")
+	g.Expect(m.Status.LastSyncStats.Created).To(BeNumerically(">=", 2))
+
+	// A person adds a key to each copy in DR.
+	s := &corev1.Secret{}
+	g.Expect(dr.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "s"}, s)).To(Succeed())
+	s.Data["dr-only"] = []byte("x")
+	g.Expect(dr.Client.Update(ctx, s)).To(Succeed())
+	c := &corev1.ConfigMap{}
+	g.Expect(dr.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "c"}, c)).To(Succeed())
+	c.Data["dr-only"] = "x"
+	g.Expect(dr.Client.Update(ctx, c)).To(Succeed())
+
+	// The first sync after the edit may look again; the ones after it have nothing to do.
+	triggerSync(t, g, "r10-secret-extra")
+	for i := range 2 {
+		m = triggerSync(t, g, "r10-secret-extra")
+		g.Expect(m.Status.LastSyncStats.Updated).To(BeZero(), "sync %d after the DR edit: %+v", i+2, *m.Status.LastSyncStats)
+	}
+}
+
+// TestContinuousWholeSyncFailureBacksOff: TestWholeSyncFailureBacksOff for a Continuous mapping
+// (whose watcher can wake the reconcile outside the rate limiter): a missing source namespace
+// makes at most 8 attempts and 8 Events in the first minute.
+func TestContinuousWholeSyncFailureBacksOff(t *testing.T) {
+	g := NewWithT(t)
+	name := "r10-cont-nosrc"
+	srcMissing := fmt.Sprintf("nosuchns-%d", nsCounter.Add(1))
+	start := time.Now()
+	create(g, prod, mapping(name, srcMissing, srcMissing, func(m *drv1.NamespaceMapping) {
+		m.Spec.ReplicationMode = drv1.ModeContinuous
+	}))
+	t.Cleanup(func() { deleteMapping(NewWithT(t), name) })
+	g.Consistently(func(g Gomega) {
+		n := syncRuns(g, name, "error")
+		g.Expect(n).To(BeNumerically("<=", 8), "%v failed syncs after %s", n, time.Since(start))
+		ev := mappingEvents(g, name, drv1.ReasonSourceNamespaceNotFound)
+		g.Expect(len(ev)).To(BeNumerically("<=", 8), "%d Events after %s", len(ev), time.Since(start))
+	}).WithTimeout(time.Minute - time.Since(start)).WithPolling(time.Second).Should(Succeed())
+	g.Expect(syncRuns(g, name, "error")).To(BeNumerically(">=", 3))
+}

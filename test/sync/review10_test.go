@@ -6,6 +6,7 @@ package sync_test
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
+	"github.com/dr-syncer/dr-syncer/internal/testbed"
 )
 
 // TestSecretWithDRAddedKeyIsUnchanged: a key added by hand to a Secret's copy in DR (a field
@@ -71,4 +73,58 @@ func TestContinuousWholeSyncFailureBacksOff(t *testing.T) {
 		g.Expect(len(ev)).To(BeNumerically("<=", 8), "%d Events after %s", len(ev), time.Since(start))
 	}).WithTimeout(time.Minute - time.Since(start)).WithPolling(time.Second).Should(Succeed())
 	g.Expect(syncRuns(g, name, "error")).To(BeNumerically(">=", 3))
+}
+
+// TestContinuousDestinationOutage: the DR cluster stops answering the controller (a person can
+// still reach it) for 8 s, in steady state; meanwhile the source changes and a person edits the
+// copies in DR, a Secret's data among them. Within 15 s of DR answering again everything is
+// repaired, and Ready=True does not show before.
+func TestContinuousDestinationOutage(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	u, err := url.Parse(drTB.Config.Host)
+	g.Expect(err).NotTo(HaveOccurred())
+	proxy, err := testbed.NewProxy(u.Host)
+	g.Expect(err).NotTo(HaveOccurred())
+	t.Cleanup(proxy.Close)
+	kubeconfig, err := proxy.Kubeconfig(drTB.Kubeconfig)
+	g.Expect(err).NotTo(HaveOccurred())
+	create(g, prod,
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "dr-via-proxy", Namespace: controllerNS}, Data: map[string][]byte{"kubeconfig": kubeconfig}},
+		&drv1.RemoteCluster{ObjectMeta: metav1.ObjectMeta{Name: "dr-via-proxy", Namespace: controllerNS},
+			Spec: drv1.RemoteClusterSpec{KubeconfigSecretRef: drv1.SecretKeyReference{Name: "dr-via-proxy"}}})
+
+	ns := newNamespace(t, g, "r10-dr-outage")
+	create(g, prod, configMap(ns, "edited-in-source"), configMap(ns, "hand-edited-in-dr"),
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "creds"}, Data: map[string][]byte{"password": []byte("source")}})
+	create(g, prod, mapping("r10-dr-outage", ns, ns, continuousMapping, func(m *drv1.NamespaceMapping) { m.Spec.DestinationCluster = "dr-via-proxy" }))
+	t.Cleanup(func() { deleteMapping(NewWithT(t), "r10-dr-outage") })
+	waitMapping(g, "r10-dr-outage", func(m *drv1.NamespaceMapping) bool { return m.Status.Phase == drv1.PhaseSynced })
+	g.Eventually(configMapData(dr.Client, ns, "hand-edited-in-dr")).WithTimeout(timeout).Should(Equal("value-hand-edited-in-dr"))
+
+	proxy.Stop()
+	setConfigMapData(g, prod.Client, ns, "edited-in-source", "edited")
+	create(g, prod, configMap(ns, "created-in-source"))
+	setConfigMapData(g, dr.Client, ns, "hand-edited-in-dr", "hand edit")
+	s := &corev1.Secret{}
+	g.Expect(dr.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "creds"}, s)).To(Succeed())
+	s.Data["password"] = []byte("hand edit")
+	g.Expect(dr.Client.Update(ctx, s)).To(Succeed())
+	waitMapping(g, "r10-dr-outage", func(m *drv1.NamespaceMapping) bool {
+		c := condition(m, drv1.ConditionReady)
+		return c != nil && c.Status == metav1.ConditionFalse
+	})
+	g.Consistently(configMapData(dr.Client, ns, "edited-in-source")).WithTimeout(8 * time.Second).Should(Equal("value-edited-in-source"))
+
+	g.Expect(proxy.Start()).To(Succeed())
+	up := time.Now()
+	took := catchUp(t, g, "r10-dr-outage", up, []string{ns}, func(g Gomega, ns string) {
+		g.Expect(configMapData(dr.Client, ns, "edited-in-source")()).To(Equal("edited"))
+		g.Expect(configMapData(dr.Client, ns, "created-in-source")()).To(Equal("value-created-in-source"))
+		g.Expect(configMapData(dr.Client, ns, "hand-edited-in-dr")()).To(Equal("value-hand-edited-in-dr"))
+		s := &corev1.Secret{}
+		g.Expect(dr.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "creds"}, s)).To(Succeed())
+		g.Expect(string(s.Data["password"])).To(Equal("source"))
+	})
+	t.Logf("DR outage: repaired %s after DR answered again", took.Round(100*time.Millisecond))
 }

@@ -128,3 +128,43 @@ func TestContinuousDestinationOutage(t *testing.T) {
 	})
 	t.Logf("DR outage: repaired %s after DR answered again", took.Round(100*time.Millisecond))
 }
+
+// TestContinuousSourceFlaps: the source flaps (five cuts of about a second, a change in the
+// source during each); within 15 s of the last return everything has arrived, and Ready=True
+// does not show before.
+func TestContinuousSourceFlaps(t *testing.T) {
+	g := NewWithT(t)
+	u, err := url.Parse(prodTB.Config.Host)
+	g.Expect(err).NotTo(HaveOccurred())
+	proxy, err := testbed.NewProxy(u.Host)
+	g.Expect(err).NotTo(HaveOccurred())
+	t.Cleanup(proxy.Close)
+	kubeconfig, err := proxy.Kubeconfig(prodTB.Kubeconfig)
+	g.Expect(err).NotTo(HaveOccurred())
+	create(g, prod,
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "prod-flapping", Namespace: controllerNS}, Data: map[string][]byte{"kubeconfig": kubeconfig}},
+		&drv1.RemoteCluster{ObjectMeta: metav1.ObjectMeta{Name: "prod-flapping", Namespace: controllerNS},
+			Spec: drv1.RemoteClusterSpec{KubeconfigSecretRef: drv1.SecretKeyReference{Name: "prod-flapping"}}})
+	ns := newNamespace(t, g, "r10-flap")
+	create(g, prod, configMap(ns, "edited"))
+	create(g, prod, mapping("r10-flap", ns, ns, continuousMapping, func(m *drv1.NamespaceMapping) { m.Spec.SourceCluster = "prod-flapping" }))
+	t.Cleanup(func() { deleteMapping(NewWithT(t), "r10-flap") })
+	waitMapping(g, "r10-flap", func(m *drv1.NamespaceMapping) bool { return m.Status.Phase == drv1.PhaseSynced })
+
+	for i := range 5 {
+		proxy.Stop()
+		create(g, prod, configMap(ns, fmt.Sprintf("created-%d", i)))
+		setConfigMapData(g, prod.Client, ns, "edited", fmt.Sprintf("edit-%d", i))
+		g.Consistently(func() bool { return true }).WithTimeout(time.Second).Should(BeTrue())
+		g.Expect(proxy.Start()).To(Succeed())
+		g.Consistently(func() bool { return true }).WithTimeout(time.Second).Should(BeTrue())
+	}
+	up := time.Now()
+	took := catchUp(t, g, "r10-flap", up, []string{ns}, func(g Gomega, ns string) {
+		for i := range 5 {
+			g.Expect(configMapData(dr.Client, ns, fmt.Sprintf("created-%d", i))()).To(Equal(fmt.Sprintf("value-created-%d", i)))
+		}
+		g.Expect(configMapData(dr.Client, ns, "edited")()).To(Equal("edit-4"))
+	})
+	t.Logf("flapping source: caught up %s after the last return", took.Round(100*time.Millisecond))
+}

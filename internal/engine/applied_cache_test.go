@@ -3,7 +3,10 @@ package engine
 import (
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 )
 
 // TestDesiredHashLeavesSecretDataOut: a Secret's hash does not change with its data (so it cannot
@@ -55,11 +58,18 @@ func TestSameSecretData(t *testing.T) {
 		{"equal", map[string]any{"k": "djE="}, map[string]any{"k": "djE="}, true},
 		{"both empty", nil, map[string]any{}, true},
 		{"value changed", map[string]any{"k": "djE="}, map[string]any{"k": "djI="}, false},
-		{"key added", map[string]any{"k": "djE="}, map[string]any{"k": "djE=", "l": "djE="}, false},
+		{"key added by someone else in DR", map[string]any{"k": "djE="}, map[string]any{"k": "djE=", "l": "djE="}, true},
 		{"key removed", map[string]any{"k": "djE="}, nil, false},
 	} {
 		if got := sameSecretData(secret(c.a), secret(c.b)); got != c.same {
 			t.Errorf("%s: sameSecretData = %v, want %v", c.name, got, c.same)
 		}
+	}
+	// A key dr-syncer wrote that the source no longer has: the apply removes it.
+	live := secret(map[string]any{"k": "djE=", "gone": "djE="})
+	live.SetManagedFields([]metav1.ManagedFieldsEntry{{Manager: drv1.FieldManager, Operation: metav1.ManagedFieldsOperationApply,
+		FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:data":{".":{},"f:gone":{},"f:k":{}}}`)}}})
+	if sameSecretData(secret(map[string]any{"k": "djE="}), live) {
+		t.Error("a key dr-syncer owns that the source dropped: sameSecretData = true, want false")
 	}
 }

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -111,16 +113,49 @@ func isSecretObject(u *unstructured.Unstructured) bool {
 	return gvk.Group == "" && gvk.Kind == "Secret"
 }
 
-// sameSecretData compares the values of two Secrets; a missing map equals an empty one.
-func sameSecretData(a, b *unstructured.Unstructured) bool {
+// sameSecretData tells whether live holds desired's Secret values: every desired key with the
+// same value, and no other key that dr-syncer owns (one dropped from the source since). Keys
+// someone else added in DR are not dr-syncer's: its apply neither removes nor rewrites them, so
+// they must not make every sync an update.
+func sameSecretData(desired, live *unstructured.Unstructured) bool {
+	owned := ownedSecretKeys(live)
 	for _, field := range []string{"data", "stringData"} {
-		av, _, _ := unstructured.NestedFieldNoCopy(a.Object, field)
-		bv, _, _ := unstructured.NestedFieldNoCopy(b.Object, field)
-		am, _ := av.(map[string]any)
-		bm, _ := bv.(map[string]any)
-		if len(am) != len(bm) || (len(am) > 0 && !equality.Semantic.DeepEqual(am, bm)) {
-			return false
+		dv, _, _ := unstructured.NestedFieldNoCopy(desired.Object, field)
+		lv, _, _ := unstructured.NestedFieldNoCopy(live.Object, field)
+		dm, _ := dv.(map[string]any)
+		lm, _ := lv.(map[string]any)
+		for k, v := range dm {
+			if w, ok := lm[k]; !ok || !equality.Semantic.DeepEqual(v, w) {
+				return false
+			}
+		}
+		for k := range lm {
+			if _, ok := dm[k]; !ok && owned[field+"/"+k] {
+				return false
+			}
 		}
 	}
 	return true
+}
+
+// ownedSecretKeys lists the data and stringData keys ("data/<key>") in dr-syncer's field sets.
+func ownedSecretKeys(live *unstructured.Unstructured) map[string]bool {
+	out := map[string]bool{}
+	for _, mf := range live.GetManagedFields() {
+		if mf.Manager != drv1.FieldManager || mf.Subresource != "" || mf.FieldsV1 == nil {
+			continue
+		}
+		var fields map[string]map[string]any
+		if json.Unmarshal(mf.FieldsV1.Raw, &fields) != nil {
+			continue
+		}
+		for _, field := range []string{"data", "stringData"} {
+			for k := range fields["f:"+field] {
+				if key, ok := strings.CutPrefix(k, "f:"); ok {
+					out[field+"/"+key] = true
+				}
+			}
+		}
+	}
+	return out
 }

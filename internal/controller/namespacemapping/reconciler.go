@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -40,6 +41,12 @@ const (
 
 // staleRetry is how soon a reconcile that read a stale copy of its mapping runs again.
 const staleRetry = 200 * time.Millisecond
+
+// unreachableRetry is how soon a sync that failed as a whole because a cluster did not answer
+// runs again, at a fixed pace instead of the rate limiter's backoff (up to 5 minutes): an outage
+// shorter than the RemoteCluster's probe interval wakes nothing when it ends, and the promise is
+// a full resync within 15 s of the cluster answering again. 6 attempts a minute.
+const unreachableRetry = 10 * time.Second
 
 // firstProbeRetry is how long a mapping waits for the first probe of an existing RemoteCluster.
 const firstProbeRetry = time.Second
@@ -197,6 +204,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 			// Identity unreadable: nothing is written; retried with backoff.
 			markNotReady(m, drv1.PhasePending, drv1.ReasonClusterNotReady, err.Error())
 			metrics.MappingReady(key, false)
+			if clusterUnreachable(err) {
+				return ctrl.Result{RequeueAfter: unreachableRetry}, nil
+			}
 			return ctrl.Result{}, err
 		}
 		if c := meta.FindStatusCondition(base.Status.Conditions, drv1.ConditionStalled); c == nil || c.Reason != drv1.ReasonSameClusterAndNamespace {
@@ -402,8 +412,19 @@ func (r *Reconciler) syncFailed(ctx context.Context, m *drv1.NamespaceMapping, e
 		// A state a person ends (failback), not a fault to retry quickly.
 		return requeueAt(tm.next, r.now()), nil
 	}
+	if clusterUnreachable(err) {
+		return ctrl.Result{RequeueAfter: unreachableRetry}, nil
+	}
 	// The rate limiter backs off; the schedule still applies.
 	return ctrl.Result{}, err
+}
+
+// clusterUnreachable tells whether err is a request that got no answer (refused, reset, timed
+// out), as opposed to an API server's error status.
+func clusterUnreachable(err error) bool {
+	var ue *url.Error
+	var status apierrors.APIStatus
+	return errors.As(err, &ue) && !errors.As(err, &status)
 }
 
 // report emits events and metrics for a finished sync.

@@ -216,6 +216,7 @@ type NamespaceMappingSpec struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=128
 	// +kubebuilder:validation:XValidation:rule="self.startsWith('@') || self.trim().split(' ').filter(f, f != '').size() == 5",message="schedule must have 5 fields (minute hour day-of-month month day-of-week) or be a descriptor such as @hourly or @every 10m"
+	// +kubebuilder:validation:XValidation:rule="!self.startsWith('@') || self.startsWith('@every') || self in ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']",message="schedule descriptor must be one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly or @every <duration>"
 	// +kubebuilder:validation:XValidation:rule="!self.startsWith('@every') || (self.startsWith('@every ') && self.substring(7).matches('^([0-9]{1,9}(\\\\.[0-9]{1,9})?(ns|us|µs|ms|s|m|h))+$') && duration(self.substring(7)) >= duration('1m'))",message="schedule @every takes one duration of at least 1m, such as @every 5m or @every 1h30m: dr-syncer syncs at most once a minute"
 	Schedule string `json:"schedule,omitempty"`
 

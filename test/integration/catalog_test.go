@@ -111,7 +111,6 @@ type stalledCase struct {
 var stalledCases = []stalledCase{
 	{"unknown time zone", []mutation{set("replicationMode", "Scheduled"), set("timeZone", "Mars/Olympus_Mons")}, "spec.timeZone \"Mars/Olympus_Mons\" is not a known IANA time zone: unknown time zone Mars/Olympus_Mons"},
 	{"schedule minute out of range", []mutation{set("replicationMode", "Scheduled"), set("schedule", "61 * * * *")}, "spec.schedule \"61 * * * *\": end of range (61) above maximum (59): 61"},
-	{"unknown schedule descriptor", []mutation{set("replicationMode", "Scheduled"), set("schedule", "@fortnightly")}, "spec.schedule \"@fortnightly\": unrecognized descriptor: @fortnightly"},
 	{"labelSelector with an unknown operator", []mutation{set("labelSelector", map[string]any{"matchExpressions": []any{map[string]any{"key": "app", "operator": "Maybe", "values": []any{"web"}}}})}, "spec.labelSelector: \"Maybe\" is not a valid label selector operator"},
 	{"labelSelector with an invalid key", []mutation{set("labelSelector", map[string]any{"matchLabels": map[string]any{"app/": "web"}})}, "spec.labelSelector: key: Invalid value: \"app/\": name part must be non-empty; name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"},
 }

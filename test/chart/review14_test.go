@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
 	kubefake "helm.sh/helm/v3/pkg/kube/fake"
@@ -39,17 +40,7 @@ func TestMonitoringKindsCheckedOneByOne(t *testing.T) {
 // `helm upgrade ... --reset-then-reuse-values` (--reuse-values failed), from the chart as it was before this release (the merge's
 // first parent) to the current one.
 func TestUpgradeFromPreviousChartWithReuseValues(t *testing.T) {
-	const previous = "a1cbc72^1"
-	dir := t.TempDir()
-	archive := exec.Command("sh", "-c", "git archive "+previous+" charts/dr-syncer | tar -x -C "+dir)
-	archive.Dir = filepath.Join("..", "..")
-	if out, err := archive.CombinedOutput(); err != nil {
-		t.Skipf("previous chart not available from git: %v\n%s", err, out)
-	}
-	oldChart, err := loader.Load(filepath.Join(dir, "charts", "dr-syncer"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	oldChart := previousChart(t, t.TempDir())
 	// A fresh copy: the upgrade replaces the chart's values, which must not leak into the shared one.
 	newChart, err := loader.Load(chartDir)
 	if err != nil {
@@ -104,4 +95,20 @@ func TestClusterScopedNamesDoNotCollide(t *testing.T) {
 			t.Errorf("%s is rendered by release dr-syncer in namespace a-b and by release b-dr-syncer in namespace a", name)
 		}
 	}
+}
+
+// previousChart loads the chart as it was before release-qualified names (the first parent of
+// a1cbc72), extracted from git history into dir. A clone without that history skips the test.
+func previousChart(t *testing.T, dir string) *chart.Chart {
+	t.Helper()
+	archive := exec.Command("sh", "-c", "git archive a1cbc72^1 charts/dr-syncer | tar -x -C "+dir)
+	archive.Dir = filepath.Join("..", "..")
+	if out, err := archive.CombinedOutput(); err != nil {
+		t.Skipf("previous chart not available from git: %v\n%s", err, out)
+	}
+	c, err := loader.Load(filepath.Join(dir, "charts", "dr-syncer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -2,8 +2,6 @@ package chart
 
 import (
 	"context"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -18,17 +16,9 @@ import (
 // the namespace): the new ClusterRoles and bindings exist and bind the release's ServiceAccount,
 // and none of the old names is left behind.
 func TestHelmUpgradeRenamesClusterRoles(t *testing.T) {
-	const previous, ns, name = "a1cbc72^1", "upgrade-from-prerelease", "dr-syncer"
+	const ns, name = "upgrade-from-prerelease", "dr-syncer"
 	dir := t.TempDir()
-	archive := exec.Command("sh", "-c", "git archive "+previous+" charts/dr-syncer | tar -x -C "+dir)
-	archive.Dir = filepath.Join("..", "..")
-	if out, err := archive.CombinedOutput(); err != nil {
-		t.Skipf("previous chart not available from git: %v\n%s", err, out)
-	}
-	oldChart, err := loader.Load(filepath.Join(dir, "charts", "dr-syncer"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	oldChart := previousChart(t, dir)
 	newChart, err := loader.Load(chartDir)
 	if err != nil {
 		t.Fatal(err)

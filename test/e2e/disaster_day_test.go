@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
 )
 
 // recipe returns the command lines of the "Disaster day, step by step" block of docs/cli.md,
@@ -42,12 +46,14 @@ func recipe(t *testing.T) []string {
 func TestDemoDisasterDay(t *testing.T) {
 	lines := recipe(t)
 	d := startDemo(t, "demo")
-	deadline := time.Now().Add(90 * time.Second)
-	for !strings.Contains(d.out.String(), "until you press Ctrl-C") {
-		if time.Now().After(deadline) || d.exited() {
-			t.Fatalf("the demo did not come up:\n%s", d.out.String())
+	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 90*time.Second, true, func(context.Context) (bool, error) {
+		if d.exited() {
+			return false, errors.New("the demo exited")
 		}
-		time.Sleep(100 * time.Millisecond)
+		return strings.Contains(d.out.String(), "until you press Ctrl-C"), nil
+	})
+	if err != nil {
+		t.Fatalf("the demo did not come up (%v):\n%s", err, d.out.String())
 	}
 	env := os.Environ()
 	for _, l := range lines {

@@ -30,19 +30,8 @@ const (
 func TestContinuousSourceOutage(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	u, err := url.Parse(prodTB.Config.Host)
-	g.Expect(err).NotTo(HaveOccurred())
-	proxy, err := testbed.NewProxy(u.Host)
-	g.Expect(err).NotTo(HaveOccurred())
-	t.Cleanup(proxy.Close)
-	kubeconfig, err := proxy.Kubeconfig(prodTB.Kubeconfig)
-	g.Expect(err).NotTo(HaveOccurred())
-	create(g, prod,
-		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "prod-via-proxy", Namespace: controllerNS}, Data: map[string][]byte{"kubeconfig": kubeconfig}},
-		&drv1.RemoteCluster{ObjectMeta: metav1.ObjectMeta{Name: "prod-via-proxy", Namespace: controllerNS},
-			// The default probe interval (a minute): the watcher notices the outage and the recovery
-			// itself.
-			Spec: drv1.RemoteClusterSpec{KubeconfigSecretRef: drv1.SecretKeyReference{Name: "prod-via-proxy"}}})
+	// The default probe interval (a minute): the watcher notices the outage and the recovery itself.
+	proxy := viaProxy(t, g, prodTB, "prod-via-proxy")
 
 	ns := newNamespace(t, g, "outage")
 	create(g, prod, configMap(ns, "keep"), configMap(ns, "edited-during-outage"), configMap(ns, "deleted-during-outage"), configMap(ns, "hand-edited-in-dr"))
@@ -122,4 +111,25 @@ func setConfigMapData(g Gomega, c client.Client, ns, name, value string) {
 	g.Expect(c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, cm)).To(Succeed())
 	cm.Data["key"] = value
 	g.Expect(c.Update(context.Background(), cm)).To(Succeed())
+}
+
+// viaProxy registers RemoteCluster name for the control plane tb reached through a TCP proxy
+// (stopping the proxy makes the cluster unreachable) and returns the proxy. spec, when set,
+// adjusts the RemoteCluster's spec.
+func viaProxy(t *testing.T, g Gomega, tb *testbed.Cluster, name string, spec ...func(*drv1.RemoteClusterSpec)) *testbed.Proxy {
+	t.Helper()
+	u, err := url.Parse(tb.Config.Host)
+	g.Expect(err).NotTo(HaveOccurred())
+	proxy, err := testbed.NewProxy(u.Host)
+	g.Expect(err).NotTo(HaveOccurred())
+	t.Cleanup(proxy.Close)
+	kubeconfig, err := proxy.Kubeconfig(tb.Kubeconfig)
+	g.Expect(err).NotTo(HaveOccurred())
+	rc := &drv1.RemoteCluster{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: controllerNS},
+		Spec: drv1.RemoteClusterSpec{KubeconfigSecretRef: drv1.SecretKeyReference{Name: name}}}
+	for _, f := range spec {
+		f(&rc.Spec)
+	}
+	create(g, prod, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: controllerNS}, Data: map[string][]byte{"kubeconfig": kubeconfig}}, rc)
+	return proxy
 }

@@ -6,7 +6,6 @@ package sync_test
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"testing"
 	"time"
 
@@ -16,7 +15,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
-	"github.com/dr-syncer/dr-syncer/internal/testbed"
 )
 
 // TestSecretWithDRAddedKeyIsUnchanged: a key added by hand to a Secret's copy in DR (a field
@@ -82,17 +80,7 @@ func TestContinuousWholeSyncFailureBacksOff(t *testing.T) {
 func TestContinuousDestinationOutage(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	u, err := url.Parse(drTB.Config.Host)
-	g.Expect(err).NotTo(HaveOccurred())
-	proxy, err := testbed.NewProxy(u.Host)
-	g.Expect(err).NotTo(HaveOccurred())
-	t.Cleanup(proxy.Close)
-	kubeconfig, err := proxy.Kubeconfig(drTB.Kubeconfig)
-	g.Expect(err).NotTo(HaveOccurred())
-	create(g, prod,
-		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "dr-via-proxy", Namespace: controllerNS}, Data: map[string][]byte{"kubeconfig": kubeconfig}},
-		&drv1.RemoteCluster{ObjectMeta: metav1.ObjectMeta{Name: "dr-via-proxy", Namespace: controllerNS},
-			Spec: drv1.RemoteClusterSpec{KubeconfigSecretRef: drv1.SecretKeyReference{Name: "dr-via-proxy"}}})
+	proxy := viaProxy(t, g, drTB, "dr-via-proxy")
 
 	ns := newNamespace(t, g, "r10-dr-outage")
 	create(g, prod, configMap(ns, "edited-in-source"), configMap(ns, "hand-edited-in-dr"),
@@ -134,17 +122,7 @@ func TestContinuousDestinationOutage(t *testing.T) {
 // does not show before.
 func TestContinuousSourceFlaps(t *testing.T) {
 	g := NewWithT(t)
-	u, err := url.Parse(prodTB.Config.Host)
-	g.Expect(err).NotTo(HaveOccurred())
-	proxy, err := testbed.NewProxy(u.Host)
-	g.Expect(err).NotTo(HaveOccurred())
-	t.Cleanup(proxy.Close)
-	kubeconfig, err := proxy.Kubeconfig(prodTB.Kubeconfig)
-	g.Expect(err).NotTo(HaveOccurred())
-	create(g, prod,
-		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "prod-flapping", Namespace: controllerNS}, Data: map[string][]byte{"kubeconfig": kubeconfig}},
-		&drv1.RemoteCluster{ObjectMeta: metav1.ObjectMeta{Name: "prod-flapping", Namespace: controllerNS},
-			Spec: drv1.RemoteClusterSpec{KubeconfigSecretRef: drv1.SecretKeyReference{Name: "prod-flapping"}}})
+	proxy := viaProxy(t, g, prodTB, "prod-flapping")
 	ns := newNamespace(t, g, "r10-flap")
 	create(g, prod, configMap(ns, "edited"))
 	create(g, prod, mapping("r10-flap", ns, ns, continuousMapping, func(m *drv1.NamespaceMapping) { m.Spec.SourceCluster = "prod-flapping" }))
@@ -175,18 +153,7 @@ func TestContinuousSourceFlaps(t *testing.T) {
 // limiter's backoff alone (0.5 s doubling: attempts at 0, 1, 2, 4, 8, 16, 32 s, then 64 s) puts the next attempt about 30 s after the return.
 func TestScheduledRecoversAfterDestinationOutage(t *testing.T) {
 	g := NewWithT(t)
-	u, err := url.Parse(drTB.Config.Host)
-	g.Expect(err).NotTo(HaveOccurred())
-	proxy, err := testbed.NewProxy(u.Host)
-	g.Expect(err).NotTo(HaveOccurred())
-	t.Cleanup(proxy.Close)
-	kubeconfig, err := proxy.Kubeconfig(drTB.Kubeconfig)
-	g.Expect(err).NotTo(HaveOccurred())
-	create(g, prod,
-		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "dr-sched-proxy", Namespace: controllerNS}, Data: map[string][]byte{"kubeconfig": kubeconfig}},
-		&drv1.RemoteCluster{ObjectMeta: metav1.ObjectMeta{Name: "dr-sched-proxy", Namespace: controllerNS},
-			Spec: drv1.RemoteClusterSpec{KubeconfigSecretRef: drv1.SecretKeyReference{Name: "dr-sched-proxy"},
-				HealthCheckInterval: &metav1.Duration{Duration: 10 * time.Minute}}})
+	proxy := viaProxy(t, g, drTB, "dr-sched-proxy", func(s *drv1.RemoteClusterSpec) { s.HealthCheckInterval = &metav1.Duration{Duration: 10 * time.Minute} })
 	ns := newNamespace(t, g, "r10-sched-outage")
 	create(g, prod, configMap(ns, "a"))
 	create(g, prod, mapping("r10-sched-outage", ns, ns, func(m *drv1.NamespaceMapping) {

@@ -48,7 +48,8 @@ const staleRetry = 200 * time.Millisecond
 // a full resync within 15 s of the cluster answering again. 6 attempts a minute.
 const unreachableRetry = 10 * time.Second
 
-// firstProbeRetry is how long a mapping waits for the first probe of an existing RemoteCluster.
+// firstProbeRetry is how long a mapping first waits for the first probe of an existing
+// RemoteCluster; later waits double (mappingState.nextProbeWait).
 const firstProbeRetry = time.Second
 
 // Reconciler reconciles NamespaceMappings.
@@ -186,8 +187,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		if r.awaitingFirstProbe(ctx, m, err) {
 			// This process has not probed the RemoteCluster yet: it has just started or just been
 			// elected. The probe is moments away and, for a cluster that was Ready already, changes
-			// nothing the RemoteCluster watch passes on: ask again soon, leave the status as it is.
-			return ctrl.Result{RequeueAfter: firstProbeRetry}, nil
+			// nothing the RemoteCluster watch passes on: ask again soon (backing off), leave the
+			// status as it is.
+			return ctrl.Result{RequeueAfter: r.states.get(req.NamespacedName, m.UID).nextProbeWait()}, nil
 		}
 		// A watcher must not go on writing through a cluster that is gone or not connected.
 		r.Continuous.Stop(req.NamespacedName)
@@ -224,6 +226,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		return ctrl.Result{}, reconcile.TerminalError(err)
 	}
 	st := r.states.get(req.NamespacedName, m.UID)
+	st.probed()
 	ereq.Applied, ereq.Guard = st.applied, st.guard
 
 	now := r.now()

@@ -25,6 +25,10 @@ type mappingState struct {
 	// doubles from firstResyncRetry with each failed one, up to the resync interval.
 	retryAt    time.Time
 	retryDelay time.Duration
+	// probeWait is how long the mapping last waited for the first probe of a RemoteCluster; it
+	// doubles from firstProbeRetry up to notConnectedRetry, so a probe that never comes (a
+	// RemoteCluster controller that is stuck) costs a reconcile every 30 s, not every second.
+	probeWait time.Duration
 }
 
 // firstResyncRetry is how soon a Continuous full resync with failures first runs again: a
@@ -98,5 +102,21 @@ func (st *mappingState) resyncRetryAt() time.Time {
 func (st *mappingState) setFailedResync(f *failedResync) {
 	st.mu.Lock()
 	st.resyncFailed = f
+	st.mu.Unlock()
+}
+
+// nextProbeWait returns how long to wait for the first probe this time: firstProbeRetry, then
+// twice the last wait, at most notConnectedRetry.
+func (st *mappingState) nextProbeWait() time.Duration {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.probeWait = min(max(firstProbeRetry, 2*st.probeWait), notConnectedRetry)
+	return st.probeWait
+}
+
+// probed forgets the first-probe wait: the mapping's clusters resolved.
+func (st *mappingState) probed() {
+	st.mu.Lock()
+	st.probeWait = 0
 	st.mu.Unlock()
 }

@@ -27,7 +27,7 @@ import (
 // per cluster; the cost is in docs/development.md ("Runnable clusters").
 type Runnables struct {
 	// ControllerManager runs kube-controller-manager with the workload, namespace, garbage
-	// collector and service-account controllers (ControllerManagerControllers).
+	// collector, service-account and EndpointSlice controllers (ControllerManagerControllers).
 	ControllerManager bool
 	// Scheduler runs kube-scheduler, which binds Pods to nodes.
 	Scheduler bool
@@ -44,8 +44,9 @@ func AllRunnables(nodes int) Runnables {
 func (r Runnables) any() bool { return r.ControllerManager || r.Scheduler || r.Nodes > 0 }
 
 // ControllerManagerControllers are the controllers the test bed's kube-controller-manager runs:
-// what takes a workload to Pods, and what a real cluster does to objects on its own (garbage
-// collection, namespace deletion, service accounts).
+// what takes a workload to Pods, what a real cluster does to objects on its own (garbage
+// collection, namespace deletion, service accounts), and EndpointSlices, which say that a
+// Service has ready Pods behind it.
 var ControllerManagerControllers = []string{
 	"garbage-collector-controller",
 	"namespace-controller",
@@ -58,6 +59,7 @@ var ControllerManagerControllers = []string{
 	"replicationcontroller-controller",
 	"serviceaccount-controller",
 	"serviceaccount-token-controller",
+	"endpointslice-controller",
 }
 
 // KwokNodeAnnotation marks the nodes the test bed's kwok manages.

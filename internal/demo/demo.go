@@ -68,16 +68,16 @@ type demo struct {
 	o     Options
 	steps *steps
 	// dir holds the kubeconfigs and the controller log; removed at the end.
-	dir     string
-	planes  []*testbed.Cluster
-	prod    *cluster.Handle
-	dr      *cluster.Handle
+	dir      string
+	planes   []*testbed.Cluster
+	prod     *cluster.Handle
+	dr       *cluster.Handle
 	drKube   kubernetes.Interface
 	prodKube kubernetes.Interface
 	// prodDown is when the disaster day stopped prod; zero while prod runs.
 	prodDown time.Time
 	logFile  *os.File
-	ctrl    *background
+	ctrl     *background
 	// metricsAddr and probeAddr are the controller's endpoints.
 	metricsAddr, probeAddr string
 	// revision is the last value the demo wrote to the ConfigMap's revision key.

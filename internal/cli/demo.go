@@ -36,15 +36,16 @@ ready Pods behind the Service).
 
 Then a small table shows the mapping's phase and counts and the Pods of "shop" in each cluster,
 redrawn every second, and the ConfigMap is changed again every 10 seconds (not after a disaster
-day: prod is gone). The kubeconfigs of both clusters are written to a
-temporary folder (printed) so that you can look around with kubectl. Ctrl-C stops the
-controller and both control planes and removes the folder.
+day: prod is gone). The kubeconfigs of both clusters are written to a temporary folder (printed)
+so that you can look around with kubectl. Ctrl-C stops the controller and both clusters and
+removes the folder.
 
 --check runs the same story without the live table, prints every step as ✓ or ✗, and exits 0
 only if every step was verified.
 
-kube-apiserver and etcd ` + demo.KubeVersion + ` come from --assets-dir; without it from $KUBEBUILDER_ASSETS,
-else ${XDG_CACHE_HOME:-$HOME/.cache}/dr-syncer/k8s-` + demo.KubeVersion + `, where ` + "`make testbin`" + ` builds them.`,
+kube-apiserver, etcd, kube-controller-manager and kube-scheduler ` + demo.KubeVersion + `, and kwok, come
+from --assets-dir; without it from $KUBEBUILDER_ASSETS, else
+${XDG_CACHE_HOME:-$HOME/.cache}/dr-syncer/k8s-` + demo.KubeVersion + `, where ` + "`make testbin`" + ` builds them.`,
 		Example: `  # from a checkout: build everything and run the demo
   make demo
 

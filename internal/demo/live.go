@@ -21,7 +21,14 @@ import (
 // changes the ConfigMap in prod every ChangeEvery, until ctx ends.
 func (d *demo) live(ctx context.Context) {
 	k := d.kubectl()
-	d.steps.say(`
+	if !d.prodDown.IsZero() {
+		d.steps.say(`
+The demo runs until you press Ctrl-C. prod is gone; dr serves the app. In another terminal:
+  export KUBECONFIG=%[2]s     # context dr (prod's does not answer)
+  %[1]s --context dr -n %[3]s get deploy,pods,endpointslices
+`, k, filepath.Join(d.dir, mergedKubeconfig), appNamespace)
+	} else {
+		d.steps.say(`
 The demo runs until you press Ctrl-C. Meanwhile, in another terminal:
   export KUBECONFIG=%[2]s     # contexts prod and dr
   %[1]s --context prod get nsmap,rcl -A
@@ -30,6 +37,7 @@ The demo runs until you press Ctrl-C. Meanwhile, in another terminal:
   dr-syncer status --context prod     # and the disaster day of docs/cli.md, step by step
 Every %[5]s the demo changes ConfigMap %[3]s/%[4]s in prod and measures when dr has it.
 `, k, filepath.Join(d.dir, mergedKubeconfig), appNamespace, appConfigMap, d.o.ChangeEvery)
+	}
 
 	var (
 		mu   sync.Mutex

@@ -55,7 +55,8 @@ build() { # build <module dir> <package> <output> <ldflags>
 }
 
 # Progress for the long builds: a heartbeat so nobody thinks it hangs.
-( while sleep 30; do log "... still building ($(date +%T))"; done ) &
+# Its stdout is stderr: an orphaned sleep must not hold the $(hack/testbin.sh) of a caller open.
+( while sleep 30; do log "... still building ($(date +%T))"; done ) >&2 &
 beat=$!
 trap 'kill $beat 2>/dev/null || true' EXIT
 

@@ -30,7 +30,7 @@ testbin: ## Build the pinned kube-apiserver, etcd, kubectl, kube-controller-mana
 	@./hack/testbin.sh >/dev/null
 
 .PHONY: demo
-demo: build testbin ## Run dr-syncer on two local control planes with a sample application (Ctrl-C stops it).
+demo: build testbin ## Run dr-syncer on two local clusters (control planes, controllers, fake nodes) with a sample application (Ctrl-C stops it).
 	KUBEBUILDER_ASSETS="$(TESTBIN)" ./$(BIN)/dr-syncer demo
 
 .PHONY: generate

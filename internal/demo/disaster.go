@@ -49,7 +49,13 @@ func (d *demo) disasterDay(ctx context.Context) {
 		if err != nil {
 			return "", err
 		}
+		// The summary line, wherever the command prints it (a readiness wait may follow it).
 		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		for _, l := range lines {
+			if l = strings.TrimSpace(l); strings.HasPrefix(l, "cutover done") {
+				return l, nil
+			}
+		}
 		return lines[len(lines)-1], nil
 	}); err != nil {
 		return

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"go.uber.org/zap/zapcore"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -100,7 +102,22 @@ func setUp(workDir string) error {
 		return err
 	}
 	prodKubeconfig = filepath.Join(workDir, "prod.kubeconfig")
-	return os.WriteFile(prodKubeconfig, prodTB.Kubeconfig, 0o600)
+	if err := os.WriteFile(prodKubeconfig, prodTB.Kubeconfig, 0o600); err != nil {
+		return err
+	}
+	// DR's nodes carry a label prod's do not: a Job that needs it waits in prod, runs in DR.
+	ctx := context.Background()
+	nodes, err := drKube.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return err
+	}
+	for _, n := range nodes.Items {
+		patch := fmt.Appendf(nil, `{"metadata":{"labels":{%q:"dr"}}}`, drSiteLabel)
+		if _, err := drKube.CoreV1().Nodes().Patch(ctx, n.Name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // result is what one dr-syncer command printed and its exit code.

@@ -36,8 +36,8 @@ func mapping(g Gomega, ns string, edit ...func(*drv1.NamespaceMapping)) string {
 
 // TestStandbyLifecycle takes a namespace holding every kind that runs Pods through the life of a
 // standby on clusters that run workloads: synced, DR runs no Pod for a minute; after cutover every
-// workload in DR has its recorded count of ready Pods and prod runs none; after failback DR runs
-// none again and prod is back at its counts.
+// workload in DR has its recorded count of ready Pods, the unfinished Job runs to completion, and
+// prod runs none; after failback DR runs none again and prod is back at its counts.
 func TestStandbyLifecycle(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
@@ -87,11 +87,16 @@ func TestStandbyLifecycle(t *testing.T) {
 		g.Expect(r.code).To(Equal(0), "%s", r)
 		expectReady(g, drKube, ns, recorded)
 		t.Logf("DR workloads ready %s after the cutover started", time.Since(start).Round(100*time.Millisecond))
-		// The Job had finished in prod: DR does not run it again. The CronJob runs on schedule.
+		// A Job that had finished in prod is not run again; one that had not runs to completion.
 		job, err := drKube.BatchV1().Jobs(ns).Get(ctx, "once", metav1.GetOptions{})
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(job.Spec.Suspend).To(Equal(ptr.To(true)))
 		g.Expect(job.Annotations).To(HaveKeyWithValue(drv1.AnnotationSourceFinished, string(batchv1.JobComplete)))
+		g.Eventually(func(g Gomega) {
+			job, err := drKube.BatchV1().Jobs(ns).Get(ctx, "dr-only", metav1.GetOptions{})
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(job.Status.Succeeded).To(BeNumerically(">=", 1), "Job dr-only in DR: %+v", job.Status)
+		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
 		cj, err := drKube.BatchV1().CronJobs(ns).Get(ctx, "tick", metav1.GetOptions{})
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(cj.Spec.Suspend).To(Equal(ptr.To(false)))
@@ -106,15 +111,9 @@ func TestStandbyLifecycle(t *testing.T) {
 		g := NewWithT(t)
 		r := drSyncer("failback", "--mapping", ref)
 		g.Expect(r.code).To(Equal(0), "%s", r)
-		g.Eventually(func(g Gomega) {
-			pods, err := drKube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
-			g.Expect(err).NotTo(HaveOccurred())
-			names := []string{}
-			for _, p := range pods.Items {
-				names = append(names, describePod(&p))
-			}
-			g.Expect(names).To(BeEmpty())
-		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed(), "DR still runs Pods after failback")
+		// What ran to completion in DR keeps its finished Pod (the Job dr-only); nothing runs.
+		g.Eventually(func() ([]string, error) { return activePods(ctx, drKube, ns) }).
+			WithTimeout(timeout).WithPolling(interval).Should(BeEmpty(), "DR still runs Pods after failback")
 		expectReady(g, prodKube, ns, running)
 		cj, err := prodKube.BatchV1().CronJobs(ns).Get(ctx, "tick", metav1.GetOptions{})
 		g.Expect(err).NotTo(HaveOccurred())

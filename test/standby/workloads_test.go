@@ -61,13 +61,20 @@ func selector(app string) *metav1.LabelSelector {
 	return &metav1.LabelSelector{MatchLabels: map[string]string{"app": app}}
 }
 
+// drSiteLabel marks DR's nodes (and only those): a Pod that selects it cannot run in prod.
+const drSiteLabel = "dr-syncer.io/test-site"
+
 // everyPodKind returns one object of every kind that runs Pods, running in ns: a Deployment,
-// a StatefulSet, a DaemonSet, a ReplicationController, a bare ReplicaSet, a Job and a CronJob
-// that fires every minute.
+// a StatefulSet, a DaemonSet, a ReplicationController, a bare ReplicaSet, a Job that finishes,
+// a Job that cannot finish in prod (its Pod needs a DR node), and a CronJob that fires every
+// minute.
 func everyPodKind(ns string) []client.Object {
 	meta := func(name string) metav1.ObjectMeta { return metav1.ObjectMeta{Name: name, Namespace: ns} }
 	job := template("once")
 	job.Spec.RestartPolicy = corev1.RestartPolicyNever
+	drOnly := template("dr-only")
+	drOnly.Spec.RestartPolicy = corev1.RestartPolicyNever
+	drOnly.Spec.NodeSelector = map[string]string{drSiteLabel: "dr"}
 	tick := template("tick")
 	tick.Spec.RestartPolicy = corev1.RestartPolicyNever
 	return []client.Object{
@@ -82,6 +89,7 @@ func everyPodKind(ns string) []client.Object {
 		&appsv1.ReplicaSet{ObjectMeta: meta("standalone"), Spec: appsv1.ReplicaSetSpec{
 			Replicas: ptr.To[int32](2), Selector: selector("standalone"), Template: template("standalone")}},
 		&batchv1.Job{ObjectMeta: meta("once"), Spec: batchv1.JobSpec{Template: job}},
+		&batchv1.Job{ObjectMeta: meta("dr-only"), Spec: batchv1.JobSpec{Template: drOnly}},
 		// No history: the CronJob controller deletes each finished Job (and the GC its Pod), so
 		// "no Pods" is exact whichever side last ran it.
 		&batchv1.CronJob{ObjectMeta: meta("tick"), Spec: batchv1.CronJobSpec{

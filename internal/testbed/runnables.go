@@ -68,7 +68,7 @@ const KwokNodeAnnotation = "kwok.x-k8s.io/node"
 // runnableStopTimeout is how long a runnable gets to exit on SIGTERM before SIGKILL.
 const runnableStopTimeout = 10 * time.Second
 
-// runnableStartTimeout bounds the start of one runnable: generous, the machine may be loaded.
+// runnableStartTimeout bounds one StartRunnables: generous, the machine may be loaded.
 const runnableStartTimeout = 2 * time.Minute
 
 // KeepLogsEnv, set to any value, keeps every cluster's RunnableLogDir after it stops.
@@ -76,8 +76,8 @@ const KeepLogsEnv = "DRSYNCER_KEEP_RUNNABLE_LOGS"
 
 // StartRunnables starts the runnables r selects on the cluster, returns once each is serving
 // (nodes Ready), and lets Stop stop them before the control plane. Each writes its log to a file
-// in RunnableLogDir. On error, the runnables it started are stopped and the error holds the end
-// of the failing one's log.
+// in RunnableLogDir. On error, every runnable of the cluster is stopped and the error holds the
+// end of the failing one's log.
 func (c *Cluster) StartRunnables(r Runnables) error {
 	if !r.any() {
 		return nil

@@ -52,8 +52,9 @@ func TestStandbyLifecycle(t *testing.T) {
 		g.Expect(job.Status.Succeeded).To(BeNumerically(">=", 1))
 	}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
 
-	ref := mapping(g, ns)
+	// Watched from before the mapping exists: a Pod that lives for a moment is seen too.
 	drPods := watchPods(t, drKube, ns)
+	ref := mapping(g, ns)
 	r := drSyncer("sync", "--mapping", ref)
 	g.Expect(r.code).To(Equal(0), "%s", r)
 

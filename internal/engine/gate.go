@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync/atomic"
 
 	corev1 "k8s.io/api/core/v1"
@@ -411,11 +412,12 @@ func isDrillOf(ns *unstructured.Unstructured, drNS string) bool {
 	return ns.GetLabels()[drv1.LabelDrillOf] == drNS
 }
 
-// CreateDrillNamespace creates the drill's scratch namespace in the DR cluster, labelled
+// CreateDrillNamespace creates the drill's scratch namespace in the DR cluster with labels (the
+// DR namespace's own, so that admission treats the drill as it treats DR), labelled
 // dr-syncer.io/drill-of=<DR namespace>. An existing namespace is never taken over: one left by an
 // earlier drill of the same DR namespace is ErrDrillNamespaceExists, any other
 // ErrNotDrillNamespace.
-func (g *Gate) CreateDrillNamespace(ctx context.Context) error {
+func (g *Gate) CreateDrillNamespace(ctx context.Context, labels map[string]string) error {
 	if err := g.checkDrillName(); err != nil {
 		return err
 	}
@@ -427,7 +429,14 @@ func (g *Gate) CreateDrillNamespace(ctx context.Context) error {
 	ns.SetAPIVersion("v1")
 	ns.SetKind("Namespace")
 	ns.SetName(g.DrillNamespace)
-	ns.SetLabels(map[string]string{drv1.LabelDrillOf: g.DestNamespace})
+	all := map[string]string{}
+	for k, v := range labels {
+		if !strings.HasPrefix(k, drv1.GroupPrefix) && k != corev1.LabelMetadataName {
+			all[k] = v
+		}
+	}
+	all[drv1.LabelDrillOf] = g.DestNamespace
+	ns.SetLabels(all)
 	created, err := ri.Create(ctx, ns, metav1.CreateOptions{FieldManager: drv1.FieldManager})
 	if apierrors.IsAlreadyExists(err) {
 		live, gerr := ri.Get(ctx, g.DrillNamespace, metav1.GetOptions{})

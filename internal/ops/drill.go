@@ -101,7 +101,8 @@ func Drill(ctx context.Context, s *Scope, o DrillOptions) (rep *DrillReport, ret
 		g.DrillNamespace = DrillNamespaceName(s.DestNamespace)
 	}
 	rep = &DrillReport{Namespace: g.DrillNamespace, Start: time.Now()}
-	if _, err := getNamespace(ctx, s.Dest, s.DestNamespace); err != nil {
+	drNS, err := getNamespace(ctx, s.Dest, s.DestNamespace)
+	if err != nil {
 		return rep, err
 	}
 
@@ -117,7 +118,7 @@ func Drill(ctx context.Context, s *Scope, o DrillOptions) (rep *DrillReport, ret
 	fmt.Fprintf(out, "  %d objects\n", len(objs))
 
 	fmt.Fprintf(out, "[2/4] copy and activate them in %s/%s\n", s.Dest.Name, g.DrillNamespace)
-	if err := createDrillNamespace(ctx, g, o.Timeout, out); err != nil {
+	if err := createDrillNamespace(ctx, g, drNS.Labels, o.Timeout, out); err != nil {
 		return rep, err
 	}
 	defer func() {
@@ -204,10 +205,11 @@ func Drill(ctx context.Context, s *Scope, o DrillOptions) (rep *DrillReport, ret
 	return rep, nil
 }
 
-// createDrillNamespace creates the scratch namespace. One left by an earlier drill of the same
+// createDrillNamespace creates the scratch namespace with the DR namespace's labels (Pod
+// Security admission levels, ...: the drill's Pods are admitted as DR's would be). One left by an earlier drill of the same
 // DR namespace (kept, or interrupted) is deleted first, waiting up to timeout until it is gone.
-func createDrillNamespace(ctx context.Context, g *engine.Gate, timeout time.Duration, out io.Writer) error {
-	err := g.CreateDrillNamespace(ctx)
+func createDrillNamespace(ctx context.Context, g *engine.Gate, labels map[string]string, timeout time.Duration, out io.Writer) error {
+	err := g.CreateDrillNamespace(ctx, labels)
 	if !errors.Is(err, engine.ErrDrillNamespaceExists) {
 		return err
 	}
@@ -225,7 +227,7 @@ func createDrillNamespace(ctx context.Context, g *engine.Gate, timeout time.Dura
 	if err != nil {
 		return fmt.Errorf("namespace %s of an earlier drill is still being deleted after %s (a namespace controller must run in cluster %s); try again later, or pass another --drill-namespace", g.DrillNamespace, timeout, g.Dest.Name)
 	}
-	return g.CreateDrillNamespace(ctx)
+	return g.CreateDrillNamespace(ctx, labels)
 }
 
 // standbyImage lists the objects dr-syncer wrote into the DR namespace (the copies of the

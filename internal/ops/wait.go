@@ -108,7 +108,7 @@ func WaitReady(ctx context.Context, h *cluster.Handle, ns string, refs []Workloa
 	}
 	err := wait.PollUntilContextTimeout(ctx, waitInterval, timeout, true, poll)
 	if err != nil {
-		if ctx.Err() != nil && !wait.Interrupted(err) {
+		if ctx.Err() != nil { // cancelled by the caller (Ctrl-C), not timed out
 			return states, ctx.Err()
 		}
 		return states, fmt.Errorf("%w within %s: %s", ErrNotReady, timeout, notReadyList(states))

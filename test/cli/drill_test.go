@@ -56,6 +56,11 @@ func TestDrillTouchesNeitherSideAndRecords(t *testing.T) {
 	ctl := []string{"--kubeconfig", kubeconfigs["both"], "--context", "prod"}
 	r := drSyncer(t, append([]string{"trigger", ref, "--wait", "--timeout", "1m"}, ctl...)...)
 	g.Expect(r.code).To(Equal(0), "%s", r)
+	// The DR namespace's own labels (admission levels) go to the scratch namespace.
+	drNS := &corev1.Namespace{}
+	g.Expect(dr.Client.Get(ctx, client.ObjectKey{Name: ns}, drNS)).To(Succeed())
+	drNS.Labels["pod-security.kubernetes.io/warn"] = "baseline"
+	g.Expect(dr.Client.Update(ctx, drNS)).To(Succeed())
 	prodBefore, drBefore := versions(g, prod, ns), versions(g, dr, ns)
 
 	byMapping := []string{"--mapping", ref, "--kubeconfig", kubeconfigs["prod"]}
@@ -87,6 +92,8 @@ func TestDrillTouchesNeitherSideAndRecords(t *testing.T) {
 	scratch := &corev1.Namespace{}
 	g.Expect(dr.Client.Get(ctx, client.ObjectKey{Name: doc.Namespace}, scratch)).To(Succeed())
 	g.Expect(scratch.Labels).To(HaveKeyWithValue(drv1.LabelDrillOf, ns))
+	g.Expect(scratch.Labels).To(HaveKeyWithValue("pod-security.kubernetes.io/warn", "baseline"))
+	g.Expect(scratch.Labels).To(HaveKeyWithValue(corev1.LabelMetadataName, doc.Namespace))
 	g.Expect(stateOf(g, dr, doc.Namespace)).To(Equal(running))
 	web := get(g, dr, gvkDeployment, doc.Namespace, "web")
 	g.Expect(web.GetLabels()).NotTo(HaveKey(drv1.LabelMapping))

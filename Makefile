@@ -4,8 +4,9 @@ SHELL := /usr/bin/env bash -o pipefail
 
 GO ?= go
 BIN := bin
-# Test bed binaries (kube-apiserver, etcd, kubectl) are built once into a cache outside the
-# checkout, or taken from $KUBEBUILDER_ASSETS when set.
+# Test bed binaries (kube-apiserver, etcd, kubectl, and the runnables kube-controller-manager,
+# kube-scheduler and kwok) are built once into a cache outside the checkout, or taken from
+# $KUBEBUILDER_ASSETS when set (docs/development.md).
 TESTBIN = $(shell ./hack/testbin.sh)
 # The one version source: VERSION goes into the binaries, the chart (version and appVersion), the
 # image and the krew manifest. `make release VERSION=v0.1.0`.
@@ -25,7 +26,7 @@ build: ## Build the dr-syncer binary into bin/.
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/dr-syncer ./cmd/dr-syncer
 
 .PHONY: testbin
-testbin: ## Build the pinned kube-apiserver, etcd and kubectl (first time: 8-10 minutes).
+testbin: ## Build the pinned kube-apiserver, etcd, kubectl, kube-controller-manager, kube-scheduler and kwok (first time: 11-14 minutes).
 	@./hack/testbin.sh >/dev/null
 
 .PHONY: demo

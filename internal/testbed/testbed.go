@@ -32,12 +32,18 @@ type Cluster struct {
 	certDir  string
 	stopOnce sync.Once
 	stopErr  error
+
+	// assetsDir holds the binaries; runDir the runnables' kubeconfig, CA and logs.
+	assetsDir  string
+	runDir     string
+	keepRunDir bool
+	runnables  []*process
 }
 
-// Stop shuts the control plane down; calling it again is a no-op.
+// Stop shuts the control plane down, its runnables first; calling it again is a no-op.
 func (c *Cluster) Stop() error {
 	c.stopOnce.Do(func() {
-		c.stopErr = c.Env.Stop()
+		c.stopErr = errors.Join(c.stopRunnables(), c.Env.Stop())
 		if c.certDir != "" {
 			c.stopErr = errors.Join(c.stopErr, os.RemoveAll(c.certDir))
 		}
@@ -65,8 +71,12 @@ func (c *Cluster) StartAPIServer() error { return c.Env.ControlPlane.APIServer.S
 type Options struct {
 	// ExtraCRDs are installed beside the project's CRDs.
 	ExtraCRDs []*apiextensionsv1.CustomResourceDefinition
-	// AssetsDir holds kube-apiserver, etcd and kubectl; empty means $KUBEBUILDER_ASSETS.
+	// AssetsDir holds kube-apiserver, etcd and kubectl (and the runnables' binaries); empty
+	// means $KUBEBUILDER_ASSETS.
 	AssetsDir string
+	// Runnables, by cluster name, are the components that cluster runs beside its API server
+	// (see Runnables); a cluster not named runs none.
+	Runnables map[string]Runnables
 }
 
 // Start starts one control plane per name, in parallel, and returns them in the same order.
@@ -93,6 +103,9 @@ func Start(opts Options, names ...string) ([]*Cluster, error) {
 		go func() {
 			defer wg.Done()
 			clusters[i], errs[i] = startOne(name, dir, crds)
+			if errs[i] == nil {
+				errs[i] = clusters[i].StartRunnables(opts.Runnables[name])
+			}
 		}()
 	}
 	wg.Wait()
@@ -119,7 +132,7 @@ func startOne(name, dir string, crds []*apiextensionsv1.CustomResourceDefinition
 		_ = os.RemoveAll(certDir)
 		return nil, fmt.Errorf("starting control plane %q: %w", name, err)
 	}
-	c := &Cluster{Name: name, Env: env, certDir: certDir}
+	c := &Cluster{Name: name, Env: env, certDir: certDir, assetsDir: dir}
 	user, err := env.AddUser(envtest.User{Name: name + "-admin", Groups: []string{"system:masters"}}, cfg)
 	if err != nil {
 		_ = c.Stop()

@@ -64,7 +64,7 @@ func run(m *testing.M) int {
 	}
 	code := m.Run()
 	if code != 0 {
-		drTB.RunnableLogTails(os.Stderr)
+		drTB.RunnableLogTails(os.Stderr, 40)
 	}
 	return code
 }

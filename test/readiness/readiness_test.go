@@ -26,6 +26,7 @@ func TestCutoverWaitComesUp(t *testing.T) {
 	g.Consistently(func() int { return podCount(g, dr, ns) }).WithTimeout(3 * time.Second).WithPolling(interval).Should(BeZero())
 
 	r := drSyncer(t, append([]string{"cutover", "--timeout", upTimeout.String()}, flagForm(ns)...)...)
+	t.Logf("%s", r.stdout)
 	g.Expect(r.code).To(Equal(0), "%s", r)
 	g.Expect(r.stdout).To(MatchRegexp(`waiting up to 3m0s for 5 workloads in dr/` + ns + ` to be ready`))
 	for _, w := range []string{"Deployment web", "StatefulSet db", "ReplicationController legacy", "DaemonSet agent", "CronJob nightly"} {
@@ -41,9 +42,10 @@ func TestCutoverWaitComesUp(t *testing.T) {
 func TestCutoverWaitReportsWhy(t *testing.T) {
 	g := NewWithT(t)
 	ns := synced(t, g, "stuck", func(ns string) []client.Object { return append(shop(ns), stuck(ns)) })
-	r := drSyncer(t, append([]string{"cutover", "--timeout", "45s"}, flagForm(ns)...)...)
+	r := drSyncer(t, append([]string{"cutover", "--timeout", "30s"}, flagForm(ns)...)...)
+	t.Logf("%s", r.stdout)
 	g.Expect(r.code).To(Equal(3), "%s", r)
-	g.Expect(r.stdout).To(ContainSubstring("not ready after 45s: 1 of 6 workloads"))
+	g.Expect(r.stdout).To(ContainSubstring("not ready after 30s: 1 of 6 workloads"))
 	g.Expect(r.stdout).To(MatchRegexp(`  Deployment stuck: InProgress: .*Available: Deployment does not have minimum availability\.`))
 	g.Expect(r.stdout).To(MatchRegexp(`Deployment web ready after \d+\.\ds`))
 	g.Expect(r.stdout).NotTo(ContainSubstring("DR ready in"))
@@ -102,13 +104,14 @@ func TestDrillComesUp(t *testing.T) {
 func TestDrillNotReady(t *testing.T) {
 	g := NewWithT(t)
 	ns := synced(t, g, "drillstuck", func(ns string) []client.Object { return append(shop(ns), stuck(ns)) })
-	r := drSyncer(t, append([]string{"drill", "--timeout", "45s", "--keep"}, flagForm(ns)...)...)
+	r := drSyncer(t, append([]string{"drill", "--timeout", "30s", "--keep"}, flagForm(ns)...)...)
+	t.Logf("%s", r.stdout)
 	g.Expect(r.code).To(Equal(1), "%s", r)
 	g.Expect(r.stdout).To(MatchRegexp(`Deployment\s+stuck\s+false\s+-\s+InProgress: .*minimum availability`))
 	g.Expect(r.stdout).To(MatchRegexp(`RTO \d+\.\ds: NOT every workload came up \(6 workloads\)`))
 	g.Expect(dr.Client.Get(context.Background(), client.ObjectKey{Name: ns + "-drill"}, &corev1.Namespace{})).To(Succeed())
 
-	r = drSyncer(t, append([]string{"drill", "--timeout", "45s"}, flagForm(ns)...)...)
+	r = drSyncer(t, append([]string{"drill", "--timeout", "30s"}, flagForm(ns)...)...)
 	g.Expect(r.code).To(Equal(1), "%s", r)
 	g.Expect(r.stdout).To(ContainSubstring("namespace " + ns + "-drill is left from an earlier drill: deleting it first"))
 	g.Expect(r.stdout).To(ContainSubstring("namespace " + ns + "-drill deleted"))

@@ -143,6 +143,9 @@ func workloadReadiness(u *unstructured.Unstructured) (bool, string) {
 	if err != nil {
 		return false, fmt.Sprintf("status not computable: %v", err)
 	}
+	if obj != u {
+		res.Message = strings.ReplaceAll(res.Message, "ReplicaSet", u.GetKind())
+	}
 	if res.Status == status.CurrentStatus {
 		return true, res.Message
 	}

@@ -54,7 +54,7 @@ kind: ReplicationController
 metadata: {name: legacy, generation: 2}
 spec: {replicas: 2}
 status: {observedGeneration: 2, replicas: 2, fullyLabeledReplicas: 2, readyReplicas: 2, availableReplicas: 2}
-`, true, ""},
+`, true, "ReplicationController is available. Replicas: 2"},
 		{"job not started", `
 apiVersion: batch/v1
 kind: Job

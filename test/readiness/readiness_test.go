@@ -3,12 +3,15 @@ package readiness_test
 import (
 	"context"
 	"encoding/json"
+	"net"
+	"path/filepath"
 	"testing"
 	"time"
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -115,4 +118,33 @@ func TestDrillNotReady(t *testing.T) {
 	g.Expect(r.code).To(Equal(1), "%s", r)
 	g.Expect(r.stdout).To(ContainSubstring("namespace " + ns + "-drill is left from an earlier drill: deleting it first"))
 	g.Expect(r.stdout).To(ContainSubstring("namespace " + ns + "-drill deleted"))
+}
+
+// TestProductionDown: with the source cluster unreachable (its kubeconfig points at a port
+// nobody listens on), a drill still comes up, reading only DR, and so does a cutover with
+// --wait.
+func TestProductionDown(t *testing.T) {
+	g := NewWithT(t)
+	ns := synced(t, g, "down", shop)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	g.Expect(err).NotTo(HaveOccurred())
+	addr := l.Addr().String()
+	g.Expect(l.Close()).To(Succeed())
+	cfg, err := clientcmd.LoadFromFile(kubeconfig)
+	g.Expect(err).NotTo(HaveOccurred())
+	cfg.Clusters["prod"].Server = "https://" + addr
+	down := filepath.Join(t.TempDir(), "down.kubeconfig")
+	g.Expect(clientcmd.WriteToFile(*cfg, down)).To(Succeed())
+	args := []string{"--source-kubeconfig", down, "--source-context", "prod",
+		"--dest-kubeconfig", kubeconfig, "--dest-context", "dr", "--source-namespace", ns}
+
+	r := drSyncer(t, append([]string{"drill", "--timeout", upTimeout.String()}, args...)...)
+	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.stdout).To(MatchRegexp(`RTO \d+\.\ds: every workload ready \(5 workloads\)`))
+
+	r = drSyncer(t, append([]string{"cutover", "--source-timeout", "2s", "--timeout", upTimeout.String()}, args...)...)
+	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.stdout).To(ContainSubstring("final sync skipped: the source is unreachable"))
+	g.Expect(r.stdout).To(MatchRegexp(`DR ready in \d+\.\ds\n$`))
+	g.Expect(readyPods(g, dr, ns)).To(Equal(map[string]int{"web": 2, "db": 2, "legacy": 2, "agent": drNodes}))
 }

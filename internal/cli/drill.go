@@ -40,19 +40,26 @@ type drillWorkload struct {
 
 func newDrillOutput(rep *ops.DrillReport) drillOutput {
 	o := drillOutput{Namespace: rep.Namespace, RTOSeconds: round1(rep.RTO), Ready: rep.Ready, Adapted: rep.Adapted,
-		Failed: rep.Failed, Kept: rep.Kept, RecordedOn: rep.Recorded, Workloads: []drillWorkload{}}
+		Failed: rep.Failed, Kept: rep.Kept, RecordedOn: rep.Recorded}
 	if o.Adapted == nil {
 		o.Adapted = []string{}
 	}
-	for _, w := range rep.Workloads {
+	o.Workloads = workloadRows(rep.Workloads)
+	return o
+}
+
+// workloadRows are the -o json|yaml rows of workloads waited for.
+func workloadRows(states []ops.Readiness) []drillWorkload {
+	out := []drillWorkload{}
+	for _, w := range states {
 		dw := drillWorkload{Kind: w.Kind, Name: w.Name, Ready: w.Ready, Message: w.Message}
 		if w.Ready {
 			t := round1(w.After)
 			dw.TimeToReadySeconds = &t
 		}
-		o.Workloads = append(o.Workloads, dw)
+		out = append(out, dw)
 	}
-	return o
+	return out
 }
 
 // round1 is a duration in seconds with one decimal.

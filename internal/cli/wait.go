@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -31,28 +32,42 @@ func (f *waitFlags) registerTimeout(cmd *cobra.Command) {
 	cmd.Flags().DurationVar(&f.timeout, "timeout", ops.DefaultWaitTimeout, "how long to wait for the workloads to be ready")
 }
 
-// waitReady waits for the activated workloads of a cutover in s's DR namespace, printing each as
-// it becomes ready, then the time since start. Not all ready at the timeout: the list of those
-// that are not and exit status 3.
-func (f *waitFlags) waitReady(cmd *cobra.Command, s *ops.Scope, refs []ops.WorkloadRef, start time.Time) error {
-	out := cmd.OutOrStdout()
+// waitOutput is the wait for readiness in cutover's -o json|yaml document.
+type waitOutput struct {
+	// Ready tells whether every workload was ready by the timeout.
+	Ready bool `json:"ready"`
+	// ReadySeconds counts from the start of the cutover until every workload was ready, or until
+	// the wait gave up.
+	ReadySeconds float64         `json:"readySeconds"`
+	Workloads    []drillWorkload `json:"workloads"`
+}
+
+// waitReady waits for the activated workloads of a cutover in s's DR namespace, printing each to
+// w as it becomes ready, then the time since start. Not all ready at the timeout: the list of
+// those that are not, and an ExitError with status 3.
+func (f *waitFlags) waitReady(ctx context.Context, w io.Writer, s *ops.Scope, refs []ops.WorkloadRef, start time.Time) (*waitOutput, error) {
+	res := &waitOutput{Workloads: []drillWorkload{}}
 	if len(refs) == 0 {
-		fmt.Fprintf(out, "DR ready in %s: no workload to wait for\n", seconds(time.Since(start)))
-		return nil
+		res.Ready, res.ReadySeconds = true, round1(time.Since(start))
+		fmt.Fprintf(w, "DR ready in %s: no workload to wait for\n", seconds(time.Since(start)))
+		return res, nil
 	}
-	fmt.Fprintf(out, "waiting up to %s for %d workloads in %s/%s to be ready\n", f.timeout, len(refs), s.Dest.Name, s.DestNamespace)
-	states, err := ops.WaitReady(cmd.Context(), s.Dest, s.DestNamespace, refs, ops.WaitOptions{
-		Start: start, Timeout: f.timeout, Progress: readyPrinter(out),
+	fmt.Fprintf(w, "waiting up to %s for %d workloads in %s/%s to be ready\n", f.timeout, len(refs), s.Dest.Name, s.DestNamespace)
+	states, err := ops.WaitReady(ctx, s.Dest, s.DestNamespace, refs, ops.WaitOptions{
+		Start: start, Timeout: f.timeout, Progress: readyPrinter(w),
 	})
+	res.ReadySeconds = round1(time.Since(start))
+	res.Workloads = workloadRows(states)
 	switch {
 	case errors.Is(err, ops.ErrNotReady):
-		writeNotReady(out, states, f.timeout)
-		return &ExitError{Code: exitNotReady}
+		writeNotReady(w, states, f.timeout)
+		return res, &ExitError{Code: exitNotReady}
 	case err != nil:
-		return fmt.Errorf("waiting for the workloads in %s/%s: %w", s.Dest.Name, s.DestNamespace, err)
+		return res, fmt.Errorf("waiting for the workloads in %s/%s: %w", s.Dest.Name, s.DestNamespace, err)
 	}
-	fmt.Fprintf(out, "DR ready in %s\n", seconds(time.Since(start)))
-	return nil
+	res.Ready = true
+	fmt.Fprintf(w, "DR ready in %s\n", seconds(time.Since(start)))
+	return res, nil
 }
 
 // readyPrinter prints a line when a workload becomes ready.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // KubeVersion is the Kubernetes version of the control planes the demo runs: the one
@@ -30,20 +31,27 @@ func DefaultAssetsDir() string {
 	return filepath.Join(cache, "dr-syncer", "k8s-"+KubeVersion)
 }
 
-// CheckAssets tells whether dir holds executable kube-apiserver and etcd binaries, and how to get
-// them when it does not.
+// demoBinaries are what the demo runs from the assets directory: the control planes, and the
+// runnables that make both clusters run workloads (see internal/testbed).
+var demoBinaries = []string{"kube-apiserver", "etcd", "kube-controller-manager", "kube-scheduler", "kwok"}
+
+// CheckAssets tells whether dir holds the executables the demo runs (demoBinaries) and kwok's
+// stages, and how to get them when it does not.
 func CheckAssets(dir string) error {
 	if dir == "" {
 		return fmt.Errorf("no directory with kube-apiserver and etcd: run `make testbin` in a dr-syncer checkout, or pass --assets-dir")
 	}
-	for _, name := range []string{"kube-apiserver", "etcd"} {
+	for _, name := range demoBinaries {
 		fi, err := os.Stat(filepath.Join(dir, name))
 		if err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0 {
 			continue
 		}
 		return fmt.Errorf("%s %s not found in %s: run `make testbin` in a dr-syncer checkout to build it there "+
-			"(about 10 minutes the first time), or point --assets-dir or $KUBEBUILDER_ASSETS at a directory holding kube-apiserver and etcd",
-			name, KubeVersion, dir)
+			"(about 10 minutes the first time), or point --assets-dir or $KUBEBUILDER_ASSETS at a directory holding %s",
+			name, KubeVersion, dir, strings.Join(demoBinaries, ", "))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "kwok-stages.yaml")); err != nil {
+		return fmt.Errorf("kwok-stages.yaml not found in %s: run `make testbin` in a dr-syncer checkout", dir)
 	}
 	return nil
 }

@@ -39,7 +39,7 @@ func TestCheckAssets(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "make testbin") || !strings.Contains(err.Error(), dir) {
 		t.Fatalf("empty dir: error %v, want one naming the dir and `make testbin`", err)
 	}
-	for _, name := range []string{"kube-apiserver", "etcd"} {
+	for _, name := range demoBinaries {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -47,10 +47,16 @@ func TestCheckAssets(t *testing.T) {
 	if err := CheckAssets(dir); err == nil {
 		t.Fatal("non-executable binaries accepted")
 	}
-	for _, name := range []string{"kube-apiserver", "etcd"} {
+	for _, name := range demoBinaries {
 		if err := os.Chmod(filepath.Join(dir, name), 0o755); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := CheckAssets(dir); err == nil || !strings.Contains(err.Error(), "kwok-stages.yaml") {
+		t.Fatalf("no kwok stages: error %v, want one naming kwok-stages.yaml", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "kwok-stages.yaml"), nil, 0o644); err != nil {
+		t.Fatal(err)
 	}
 	if err := CheckAssets(dir); err != nil {
 		t.Fatalf("complete dir: %v", err)

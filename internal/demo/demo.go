@@ -44,6 +44,12 @@ type Options struct {
 	Refresh time.Duration
 	// ChangeEvery is how often the live demo changes the ConfigMap in prod (default 10s).
 	ChangeEvery time.Duration
+	// DisasterDay plays the disaster after the standby checks: prod stops, `dr-syncer cutover`
+	// brings dr live, and the demo shows dr serving the app.
+	DisasterDay bool
+	// Cutover runs the dr-syncer command line args, writing what it prints to out: the CLI's own
+	// command, handed in by the caller (the cli package imports this one).
+	Cutover func(ctx context.Context, out io.Writer, args ...string) error
 }
 
 const (
@@ -53,6 +59,8 @@ const (
 	mappingName         = "shop"
 	// stepTimeout bounds every wait of the story.
 	stepTimeout = 30 * time.Second
+	// demoNodes is the number of fake nodes (kwok) each cluster has.
+	demoNodes = 2
 )
 
 // demo is one run: the control planes, the controller and what the story has learnt so far.
@@ -60,13 +68,16 @@ type demo struct {
 	o     Options
 	steps *steps
 	// dir holds the kubeconfigs and the controller log; removed at the end.
-	dir     string
-	planes  []*testbed.Cluster
-	prod    *cluster.Handle
-	dr      *cluster.Handle
-	drKube  kubernetes.Interface
-	logFile *os.File
-	ctrl    *background
+	dir      string
+	planes   []*testbed.Cluster
+	prod     *cluster.Handle
+	dr       *cluster.Handle
+	drKube   kubernetes.Interface
+	prodKube kubernetes.Interface
+	// prodDown is when the disaster day stopped prod; zero while prod runs.
+	prodDown time.Time
+	logFile  *os.File
+	ctrl     *background
 	// metricsAddr and probeAddr are the controller's endpoints.
 	metricsAddr, probeAddr string
 	// revision is the last value the demo wrote to the ConfigMap's revision key.
@@ -89,6 +100,9 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 	d.verify(ctx)
+	if o.DisasterDay && ctx.Err() == nil {
+		d.disasterDay(ctx)
+	}
 	if o.Check {
 		return d.steps.result()
 	}
@@ -106,12 +120,12 @@ func (d *demo) setUp(ctx context.Context) error {
 		return err
 	}
 	s := d.steps
-	s.say("Starting two local control planes, prod and dr (kube-apiserver and etcd from %s) ...", d.o.AssetsDir)
+	s.say("Starting two local clusters, prod and dr (kube-apiserver, etcd, kube-controller-manager, kube-scheduler and kwok with %d fake nodes each, from %s) ...", demoNodes, d.o.AssetsDir)
 	for _, step := range []struct {
 		title string
 		run   func(context.Context) (string, error)
 	}{
-		{"control planes prod and dr running", d.startPlanes},
+		{"clusters prod and dr running", d.startPlanes},
 		{"kubeconfigs written to " + d.dir, d.writeKubeconfigs},
 		{"controller running in this process against prod", d.startController},
 		{fmt.Sprintf("RemoteCluster %s/%s Ready", controllerNamespace, remoteClusterName), d.createRemoteCluster},
@@ -127,7 +141,11 @@ func (d *demo) setUp(ctx context.Context) error {
 
 func (d *demo) startPlanes(context.Context) (string, error) {
 	start := time.Now()
-	planes, err := testbed.Start(testbed.Options{AssetsDir: d.o.AssetsDir}, "prod", "dr")
+	// Both run workloads: the app runs in prod, and dr shows that its parked copy runs nothing
+	// until a cutover.
+	planes, err := testbed.Start(testbed.Options{AssetsDir: d.o.AssetsDir, Runnables: map[string]testbed.Runnables{
+		"prod": testbed.AllRunnables(demoNodes), "dr": testbed.AllRunnables(demoNodes),
+	}}, "prod", "dr")
 	if err != nil {
 		return "", err
 	}
@@ -141,11 +159,14 @@ func (d *demo) startPlanes(context.Context) (string, error) {
 	if d.drKube, err = kubernetes.NewForConfig(planes[1].Config); err != nil {
 		return "", err
 	}
+	if d.prodKube, err = kubernetes.NewForConfig(planes[0].Config); err != nil {
+		return "", err
+	}
 	v, err := d.prod.Discovery.ServerVersion()
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("Kubernetes %s with the dr-syncer CRDs, started in %s", v.GitVersion, time.Since(start).Round(100*time.Millisecond)), nil
+	return fmt.Sprintf("Kubernetes %s with the dr-syncer CRDs, controllers and %d nodes each, started in %s", v.GitVersion, demoNodes, time.Since(start).Round(100*time.Millisecond)), nil
 }
 
 func (d *demo) writeKubeconfigs(context.Context) (string, error) {
@@ -270,7 +291,7 @@ func (d *demo) tearDown() error {
 		return nil
 	}
 	d.steps.say("Stopping ...")
-	return d.steps.run("stopped the controller and both control planes, removed "+d.dir, func() (string, error) {
+	return d.steps.run("stopped the controller and both clusters, removed "+d.dir, func() (string, error) {
 		var errs []error
 		if d.ctrl != nil {
 			errs = append(errs, d.ctrl.stop())

@@ -21,7 +21,14 @@ import (
 // changes the ConfigMap in prod every ChangeEvery, until ctx ends.
 func (d *demo) live(ctx context.Context) {
 	k := d.kubectl()
-	d.steps.say(`
+	if !d.prodDown.IsZero() {
+		d.steps.say(`
+The demo runs until you press Ctrl-C. prod is gone; dr serves the app. In another terminal:
+  export KUBECONFIG=%[2]s     # context dr (prod's does not answer)
+  %[1]s --context dr -n %[3]s get deploy,pods,endpointslices
+`, k, filepath.Join(d.dir, mergedKubeconfig), appNamespace)
+	} else {
+		d.steps.say(`
 The demo runs until you press Ctrl-C. Meanwhile, in another terminal:
   export KUBECONFIG=%[2]s     # contexts prod and dr
   %[1]s --context prod get nsmap,rcl -A
@@ -30,6 +37,7 @@ The demo runs until you press Ctrl-C. Meanwhile, in another terminal:
   dr-syncer status --context prod     # and the disaster day of docs/cli.md, step by step
 Every %[5]s the demo changes ConfigMap %[3]s/%[4]s in prod and measures when dr has it.
 `, k, filepath.Join(d.dir, mergedKubeconfig), appNamespace, appConfigMap, d.o.ChangeEvery)
+	}
 
 	var (
 		mu   sync.Mutex
@@ -46,6 +54,9 @@ Every %[5]s the demo changes ConfigMap %[3]s/%[4]s in prod and measures when dr 
 			case <-ctx.Done():
 				return
 			case <-tick.C:
+			}
+			if !d.prodDown.IsZero() {
+				return // nothing changes in prod any more
 			}
 			p, err := d.change(ctx)
 			if ctx.Err() != nil {
@@ -99,24 +110,38 @@ type view struct {
 	rc      *drv1.RemoteCluster
 	err     error
 	change  changeOutcome
+	// prodDown is when the disaster day stopped prod; zero while it runs.
+	prodDown time.Time
+	// pods is what runs in the app's namespace per cluster ("prod", "dr"); podsErr why not known.
+	pods    map[string]podCount
+	podsErr map[string]error
 }
 
 func (d *demo) snapshot(ctx context.Context) view {
-	v := view{mapping: &drv1.NamespaceMapping{}, rc: &drv1.RemoteCluster{}}
+	v := view{mapping: &drv1.NamespaceMapping{}, rc: &drv1.RemoteCluster{}, prodDown: d.prodDown,
+		pods: map[string]podCount{}, podsErr: map[string]error{}}
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	if err := d.prod.Client.Get(ctx, client.ObjectKey{Namespace: controllerNamespace, Name: mappingName}, v.mapping); err != nil {
-		v.err = err
+	if v.prodDown.IsZero() {
+		if err := d.prod.Client.Get(ctx, client.ObjectKey{Namespace: controllerNamespace, Name: mappingName}, v.mapping); err != nil {
+			v.err = err
+		}
+		if err := d.prod.Client.Get(ctx, client.ObjectKey{Namespace: controllerNamespace, Name: remoteClusterName}, v.rc); err != nil {
+			v.err = err
+		}
+		v.pods["prod"], v.podsErr["prod"] = countPods(ctx, d.prodKube, appNamespace)
 	}
-	if err := d.prod.Client.Get(ctx, client.ObjectKey{Namespace: controllerNamespace, Name: remoteClusterName}, v.rc); err != nil {
-		v.err = err
-	}
+	v.pods["dr"], v.podsErr["dr"] = countPods(ctx, d.drKube, appNamespace)
 	return v
 }
 
 // lines renders the table; a zero now leaves out every age, so that two renderings compare equal
 // when nothing but time has passed.
 func (v view) lines(now time.Time) []string {
+	if !v.prodDown.IsZero() {
+		return append([]string{fmt.Sprintf("prod is down since %s (disaster day); dr is live. The mapping's status was in prod.",
+			v.prodDown.Format(time.TimeOnly)), ""}, v.podLines()...)
+	}
 	if v.err != nil {
 		return []string{"reading status from prod: " + v.err.Error()}
 	}
@@ -136,6 +161,7 @@ func (v view) lines(now time.Time) []string {
 	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", v.rc.Name, readyStatus(v.rc.Status.Conditions), v.rc.Status.ServerVersion, age(v.rc.Status.LastProbeTime, now))
 	_ = tw.Flush()
 	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	lines = append(append(lines, ""), v.podLines()...)
 	if c := meta.FindStatusCondition(m.Status.Conditions, drv1.ConditionReady); c != nil && c.Status != metav1.ConditionTrue {
 		lines = append(lines, "", "mapping not ready: "+c.Message)
 	}
@@ -152,6 +178,25 @@ func (v view) lines(now time.Time) []string {
 		lines = append(lines, "", line)
 	}
 	return lines
+}
+
+// podLines is the table of what runs in the app's namespace in each cluster.
+func (v view) podLines() []string {
+	var b bytes.Buffer
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CLUSTER\tNAMESPACE\tPODS\tREADY")
+	for _, c := range []string{"prod", "dr"} {
+		switch err := v.podsErr[c]; {
+		case c == "prod" && !v.prodDown.IsZero():
+			fmt.Fprintf(tw, "%s\t%s\tdown\t-\n", c, appNamespace)
+		case err != nil:
+			fmt.Fprintf(tw, "%s\t%s\t?\t%v\n", c, appNamespace, err)
+		default:
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\n", c, appNamespace, v.pods[c].total, v.pods[c].ready)
+		}
+	}
+	_ = tw.Flush()
+	return strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
 }
 
 func readyStatus(conds []metav1.Condition) string {

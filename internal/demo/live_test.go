@@ -2,6 +2,7 @@ package demo
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -60,5 +61,36 @@ func TestViewLines(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("table lacks %q:\n%s", want, got)
 		}
+	}
+}
+
+// TestViewPods: the table shows what runs in the app's namespace on each side, and after the
+// disaster day that prod is down and what dr runs.
+func TestViewPods(t *testing.T) {
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	v := view{
+		mapping: &drv1.NamespaceMapping{ObjectMeta: metav1.ObjectMeta{Namespace: controllerNamespace, Name: mappingName}},
+		rc:      &drv1.RemoteCluster{ObjectMeta: metav1.ObjectMeta{Name: remoteClusterName}},
+		pods:    map[string]podCount{"prod": {total: 3, ready: 3}, "dr": {}},
+		podsErr: map[string]error{},
+	}
+	got := strings.Join(v.lines(now), "\n")
+	for _, want := range []string{`CLUSTER\s+NAMESPACE\s+PODS\s+READY`, `prod\s+shop\s+3\s+3`, `dr\s+shop\s+0\s+0`} {
+		if !regexp.MustCompile(want).MatchString(got) {
+			t.Errorf("table lacks %s:\n%s", want, got)
+		}
+	}
+
+	v.prodDown = now.Add(-time.Minute)
+	v.pods = map[string]podCount{"dr": {total: 3, ready: 2}}
+	v.err = errors.New("connection refused") // prod's status is not read any more
+	got = strings.Join(v.lines(now), "\n")
+	for _, want := range []string{`prod is down since 11:59:00 \(disaster day\); dr is live`, `prod\s+shop\s+down`, `dr\s+shop\s+3\s+2`} {
+		if !regexp.MustCompile(want).MatchString(got) {
+			t.Errorf("table lacks %s:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "NAMESPACEMAPPING") || strings.Contains(got, "connection refused") {
+		t.Errorf("with prod down the table shows prod's status:\n%s", got)
 	}
 }

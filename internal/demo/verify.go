@@ -56,6 +56,26 @@ func (d *demo) verify(ctx context.Context) {
 		return fmt.Sprintf("replicas 0, %s=%s (cutover scales it back)", drv1.AnnotationOriginalReplicas, original), nil
 	})
 
+	_ = s.run(fmt.Sprintf("app running in prod: Deployment %s/%s has %d ready replicas", appNamespace, appDeployment, appReplicas), func() (string, error) {
+		c, err := appReady(ctx, d.prodKube)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("namespace %s in prod: %s (on kwok's fake nodes)", appNamespace, c), nil
+	})
+
+	// dr runs the same controllers as prod: a parked copy that ran anything would show here.
+	_ = s.run(fmt.Sprintf("DR namespace %s runs nothing", appNamespace), func() (string, error) {
+		c, err := countPods(ctx, d.drKube, appNamespace)
+		if err != nil {
+			return "", err
+		}
+		if c.total != 0 {
+			return "", fmt.Errorf("%s in the parked namespace, want none", c)
+		}
+		return "Pods: 0 (dr runs a controller manager, a scheduler and nodes too)", nil
+	})
+
 	cj := &batchv1.CronJob{}
 	check(fmt.Sprintf("DR CronJob %s/%s suspended", appNamespace, appCronJob), cj, appCronJob, func() (string, error) {
 		if cj.Spec.Suspend == nil || !*cj.Spec.Suspend {

@@ -27,7 +27,7 @@ import (
 // per cluster; the cost is in docs/development.md ("Runnable clusters").
 type Runnables struct {
 	// ControllerManager runs kube-controller-manager with the workload, namespace, garbage
-	// collector and service-account controllers (ControllerManagerControllers).
+	// collector, service-account and EndpointSlice controllers (ControllerManagerControllers).
 	ControllerManager bool
 	// Scheduler runs kube-scheduler, which binds Pods to nodes.
 	Scheduler bool
@@ -44,8 +44,9 @@ func AllRunnables(nodes int) Runnables {
 func (r Runnables) any() bool { return r.ControllerManager || r.Scheduler || r.Nodes > 0 }
 
 // ControllerManagerControllers are the controllers the test bed's kube-controller-manager runs:
-// what takes a workload to Pods, and what a real cluster does to objects on its own (garbage
-// collection, namespace deletion, service accounts).
+// what takes a workload to Pods, what a real cluster does to objects on its own (garbage
+// collection, namespace deletion, service accounts), and EndpointSlices, which say that a
+// Service has ready Pods behind it.
 var ControllerManagerControllers = []string{
 	"garbage-collector-controller",
 	"namespace-controller",
@@ -58,6 +59,7 @@ var ControllerManagerControllers = []string{
 	"replicationcontroller-controller",
 	"serviceaccount-controller",
 	"serviceaccount-token-controller",
+	"endpointslice-controller",
 }
 
 // KwokNodeAnnotation marks the nodes the test bed's kwok manages.
@@ -118,29 +120,24 @@ func (c *Cluster) startRunnables(ctx context.Context, r Runnables, kubeconfig st
 		if err := os.WriteFile(ca, c.Config.CAData, 0o600); err != nil {
 			return err
 		}
-		port, err := freePort()
-		if err != nil {
-			return err
-		}
-		p, err := c.startRunnable("kube-controller-manager",
+		wait, err := c.startServing(ctx, "kube-controller-manager", "/healthz",
 			"--kubeconfig="+kubeconfig,
 			"--authentication-kubeconfig="+kubeconfig,
 			"--authorization-kubeconfig="+kubeconfig,
+			"--authentication-skip-lookup",
 			"--leader-elect=false",
-			"--bind-address=127.0.0.1",
-			"--secure-port="+strconv.Itoa(port),
 			"--controllers="+strings.Join(ControllerManagerControllers, ","),
 			// Tokens signed with the key the API server verifies, and the CA Pods are given.
 			"--service-account-private-key-file="+filepath.Join(c.certDir, "sa-signer.key"),
 			"--root-ca-file="+ca,
 			"--cluster-name="+c.Name,
-			"--authentication-skip-lookup",
 		)
 		if err != nil {
 			return err
 		}
 		waits = append(waits, func() error {
-			if err := waitHealthz(ctx, p, port, "/healthz"); err != nil {
+			p, err := wait()
+			if err != nil {
 				return err
 			}
 			// Its controllers run once the service-account controller has made "default".
@@ -154,23 +151,17 @@ func (c *Cluster) startRunnables(ctx context.Context, r Runnables, kubeconfig st
 		})
 	}
 	if r.Scheduler {
-		port, err := freePort()
-		if err != nil {
-			return err
-		}
-		p, err := c.startRunnable("kube-scheduler",
+		wait, err := c.startServing(ctx, "kube-scheduler", "/readyz",
 			"--kubeconfig="+kubeconfig,
 			"--authentication-kubeconfig="+kubeconfig,
 			"--authorization-kubeconfig="+kubeconfig,
-			"--leader-elect=false",
-			"--bind-address=127.0.0.1",
-			"--secure-port="+strconv.Itoa(port),
 			"--authentication-skip-lookup",
+			"--leader-elect=false",
 		)
 		if err != nil {
 			return err
 		}
-		waits = append(waits, func() error { return waitHealthz(ctx, p, port, "/readyz") })
+		waits = append(waits, func() error { _, err := wait(); return err })
 	}
 	if r.Nodes > 0 {
 		p, err := c.startRunnable("kwok",
@@ -192,6 +183,36 @@ func (c *Cluster) startRunnables(ctx context.Context, r Runnables, kubeconfig st
 		}
 	}
 	return nil
+}
+
+// startServing starts a runnable that serves its health endpoint (path) on a loopback port of its
+// own, and returns a function that waits until the endpoint answers. A port someone else took
+// between freePort and the bind is retried with another one, twice.
+func (c *Cluster) startServing(ctx context.Context, name, path string, args ...string) (func() (*process, error), error) {
+	start := func() (*process, int, error) {
+		port, err := freePort()
+		if err != nil {
+			return nil, 0, err
+		}
+		p, err := c.startRunnable(name, append(slices.Clone(args), "--bind-address=127.0.0.1", "--secure-port="+strconv.Itoa(port))...)
+		return p, port, err
+	}
+	p, port, err := start()
+	if err != nil {
+		return nil, err
+	}
+	return func() (*process, error) {
+		for attempt := 1; ; attempt++ {
+			err := waitHealthz(ctx, p, port, path)
+			if exited, _ := p.exited(); err == nil || !exited || attempt == 3 || !strings.Contains(p.logTail(20), "address already in use") {
+				return p, err
+			}
+			c.runnables = slices.DeleteFunc(c.runnables, func(q *process) bool { return q == p })
+			if p, port, err = start(); err != nil {
+				return nil, err
+			}
+		}
+	}, nil
 }
 
 // startRunnable starts one binary from the assets directory, logging to RunnableLogDir.
@@ -310,8 +331,8 @@ func waitHealthz(ctx context.Context, p *process, port int, path string) error {
 	})
 }
 
-// freePort asks the kernel for a free loopback port.
-func freePort() (int, error) {
+// freePort asks the kernel for a free loopback port (a variable: a test hands out a taken one).
+var freePort = func() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err

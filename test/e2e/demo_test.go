@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,13 +18,15 @@ import (
 
 // demoSteps are the titles of the steps `dr-syncer demo` prints, in order.
 var demoSteps = []string{
-	"control planes prod and dr running",
+	"clusters prod and dr running",
 	"kubeconfigs written to ",
 	"controller running in this process against prod",
 	"RemoteCluster dr-syncer-system/dr Ready",
 	"sample application created in prod namespace shop",
 	"Continuous NamespaceMapping dr-syncer-system/shop synced",
 	"DR Deployment shop/web parked: replicas 0, dr-syncer.io/original-replicas=3",
+	"app running in prod: Deployment shop/web has 3 ready replicas: namespace shop in prod: 3 Pods, 3 ready",
+	"DR namespace shop runs nothing: Pods: 0",
 	"DR CronJob shop/nightly-report suspended",
 	"DR Secret shop/db-credentials copied",
 	"DR Service shop/web present",
@@ -31,7 +34,39 @@ var demoSteps = []string{
 	"change in prod reached dr",
 	"NamespaceMapping dr-syncer-system/shop Ready",
 	"controller metrics report the mapping",
-	"stopped the controller and both control planes, removed ",
+	"stopped the controller and both clusters, removed ",
+}
+
+// disasterSteps are the steps `dr-syncer demo --disaster-day` adds after the standby checks.
+var disasterSteps = []string{
+	"prod is down: the controller and prod's API server, etcd, controllers and nodes stopped",
+	"cutover to dr: cutover done with 3 changes and 2 warnings",
+	"dr serves the app: Deployment shop/web has 3 ready replicas: namespace shop in dr: 3 Pods, 3 ready; Service web has 3 ready endpoints",
+}
+
+// TestDemoCheckDisasterDay runs `dr-syncer demo --check --disaster-day`: after the standby story,
+// prod stops, the real cutover brings dr live from dr alone, and dr serves the app; every step
+// verified, exit 0, nothing left behind.
+func TestDemoCheckDisasterDay(t *testing.T) {
+	d := startDemo(t, "demo", "--check", "--disaster-day")
+	err := d.wait(2 * time.Minute)
+	out := d.out.String()
+	if err != nil {
+		t.Fatalf("demo --check --disaster-day: %v\n%s", err, out)
+	}
+	expectSteps(t, out, append(slices.Clone(demoSteps), disasterSteps...))
+	for _, want := range []string{
+		"warning: final sync skipped: the source is unreachable",
+		"Deployment web: replicas=0 → replicas=3",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the cutover's output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "✗") {
+		t.Errorf("a step failed:\n%s", out)
+	}
+	d.expectCleanedUp(t)
 }
 
 // TestDemoCheck runs `dr-syncer demo --check` as a user would and expects every step verified,
@@ -70,6 +105,12 @@ func TestDemoInterrupt(t *testing.T) {
 			waitFor("until you press Ctrl-C")
 			waitFor("NAMESPACEMAPPING") // the first live table
 			expectSteps(t, d.out.String(), demoSteps[:len(demoSteps)-1])
+			// The live table shows the app's Pods: running in prod, none in the parked dr.
+			for _, want := range []string{`prod\s+shop\s+3\s+3`, `dr\s+shop\s+0\s+0`} {
+				if !regexp.MustCompile(want).MatchString(d.out.String()) {
+					t.Errorf("the live table lacks %s:\n%s", want, d.out.String())
+				}
+			}
 
 			if sig == syscall.SIGINT {
 				// What the demo tells the user to run.
@@ -149,7 +190,8 @@ func (d *demoProcess) dir(t *testing.T) string {
 }
 
 // expectCleanedUp checks, after the demo exited, that its folder is gone and that every process
-// it started (two etcd and two kube-apiserver servers) has ended.
+// it started (per cluster an etcd, a kube-apiserver, a kube-controller-manager, a kube-scheduler
+// and a kwok) has ended.
 func (d *demoProcess) expectCleanedUp(t *testing.T) {
 	t.Helper()
 	if _, err := os.Stat(d.dir(t)); !errors.Is(err, os.ErrNotExist) {
@@ -165,8 +207,11 @@ func (d *demoProcess) expectCleanedUp(t *testing.T) {
 		}
 	}
 	// envtest also runs `kube-apiserver --help` to probe flags: count at least one server each.
-	if started["etcd"] < 2 || started["kube-apiserver"] < 2 {
-		t.Errorf("saw the demo start %v, want at least 2 etcd and 2 kube-apiserver", started)
+	// /proc truncates a command name to 15 characters.
+	for _, comm := range []string{"etcd", "kube-apiserver", "kube-controller", "kube-scheduler", "kwok"} {
+		if started[comm] < 2 {
+			t.Errorf("saw the demo start %v, want at least 2 %s", started, comm)
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"syscall"
@@ -76,6 +77,14 @@ func TestDemoDisasterDay(t *testing.T) {
 		case strings.Contains(l, "status") && strings.Contains(l, "-o wide"):
 			if !strings.Contains(string(out), " Live ") {
 				t.Errorf("status after the cutovers shows no Live mapping:\n%s", out)
+			}
+			// The demo's live table shows the app running in dr now, and nothing in the parked prod.
+			live := regexp.MustCompile(`prod\s+shop\s+0\s+0\s*\ndr\s+shop\s+3\s+3`)
+			err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, time.Minute, true, func(context.Context) (bool, error) {
+				return live.MatchString(d.out.String()), nil
+			})
+			if err != nil {
+				t.Errorf("the demo's live table never showed 3 ready Pods in dr and none in prod:\n%s", d.out.String())
 			}
 		case strings.Contains(l, "failback") && !strings.Contains(l, "--dry-run"):
 			if !strings.Contains(string(out), "failback done") {

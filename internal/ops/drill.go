@@ -35,6 +35,10 @@ func DrillNamespaceName(drNS string) string {
 	return name
 }
 
+// leftOverTimeout bounds the wait for the deletion of a scratch namespace left by an earlier
+// drill: its Pods get their termination grace period (30 s by default) first.
+const leftOverTimeout = 3 * time.Minute
+
 // DrillOptions tune Drill.
 type DrillOptions struct {
 	// Namespace is the scratch namespace in the DR cluster; "" means DrillNamespaceName.
@@ -118,7 +122,7 @@ func Drill(ctx context.Context, s *Scope, o DrillOptions) (rep *DrillReport, ret
 	fmt.Fprintf(out, "  %d objects\n", len(objs))
 
 	fmt.Fprintf(out, "[2/4] copy and activate them in %s/%s\n", s.Dest.Name, g.DrillNamespace)
-	if err := createDrillNamespace(ctx, g, drNS.Labels, o.Timeout, out); err != nil {
+	if err := createDrillNamespace(ctx, g, drNS.Labels, out); err != nil {
 		return rep, err
 	}
 	defer func() {
@@ -207,8 +211,9 @@ func Drill(ctx context.Context, s *Scope, o DrillOptions) (rep *DrillReport, ret
 
 // createDrillNamespace creates the scratch namespace with the DR namespace's labels (Pod
 // Security admission levels, ...: the drill's Pods are admitted as DR's would be). One left by an earlier drill of the same
-// DR namespace (kept, or interrupted) is deleted first, waiting up to timeout until it is gone.
-func createDrillNamespace(ctx context.Context, g *engine.Gate, labels map[string]string, timeout time.Duration, out io.Writer) error {
+// DR namespace (kept, or interrupted) is deleted first, waiting up to leftOverTimeout until it is
+// gone.
+func createDrillNamespace(ctx context.Context, g *engine.Gate, labels map[string]string, out io.Writer) error {
 	err := g.CreateDrillNamespace(ctx, labels)
 	if !errors.Is(err, engine.ErrDrillNamespaceExists) {
 		return err
@@ -217,15 +222,12 @@ func createDrillNamespace(ctx context.Context, g *engine.Gate, labels map[string
 	if _, err := g.DeleteDrillNamespace(ctx); err != nil {
 		return err
 	}
-	if timeout <= 0 {
-		timeout = DefaultWaitTimeout
-	}
-	err = wait.PollUntilContextTimeout(ctx, waitInterval, timeout, true, func(ctx context.Context) (bool, error) {
+	err = wait.PollUntilContextTimeout(ctx, waitInterval, leftOverTimeout, true, func(ctx context.Context) (bool, error) {
 		err := g.Dest.Client.Get(ctx, client.ObjectKey{Name: g.DrillNamespace}, &corev1.Namespace{})
 		return apierrors.IsNotFound(err), nil
 	})
 	if err != nil {
-		return fmt.Errorf("namespace %s of an earlier drill is still being deleted after %s (a namespace controller must run in cluster %s); try again later, or pass another --drill-namespace", g.DrillNamespace, timeout, g.Dest.Name)
+		return fmt.Errorf("namespace %s of an earlier drill is still being deleted after %s (a namespace controller must run in cluster %s); try again later, or pass another --drill-namespace", g.DrillNamespace, leftOverTimeout, g.Dest.Name)
 	}
 	return g.CreateDrillNamespace(ctx, labels)
 }

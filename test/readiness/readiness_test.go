@@ -114,7 +114,7 @@ func TestDrillNotReady(t *testing.T) {
 	g.Expect(r.stdout).To(MatchRegexp(`RTO \d+\.\ds: NOT every workload came up \(6 workloads\)`))
 	g.Expect(dr.Client.Get(context.Background(), client.ObjectKey{Name: ns + "-drill"}, &corev1.Namespace{})).To(Succeed())
 
-	r = drSyncer(t, append([]string{"drill", "--timeout", "30s"}, flagForm(ns)...)...)
+	r = drSyncer(t, append([]string{"drill", "--timeout", "5s"}, flagForm(ns)...)...)
 	g.Expect(r.code).To(Equal(1), "%s", r)
 	g.Expect(r.stdout).To(ContainSubstring("namespace " + ns + "-drill is left from an earlier drill: deleting it first"))
 	g.Expect(r.stdout).To(ContainSubstring("namespace " + ns + "-drill deleted"))

@@ -411,6 +411,25 @@ type NamespaceMappingStatus struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=256
 	LastHandledPruneApproval string `json:"lastHandledPruneApproval,omitempty"`
+	// lastDrill is the result of the last dr-syncer drill of the DR namespace, written by the
+	// command line when the controller's cluster answers.
+	// +optional
+	LastDrill *DrillResult `json:"lastDrill,omitempty"`
+}
+
+// DrillResult is the outcome of one dr-syncer drill.
+type DrillResult struct {
+	// time is when the drill started.
+	// +required
+	Time metav1.Time `json:"time"`
+	// rtoSeconds is how long the drill took from its start until every workload was ready (or
+	// until it gave up), in whole seconds rounded up.
+	// +required
+	// +kubebuilder:validation:Minimum=0
+	RTOSeconds int64 `json:"rtoSeconds"`
+	// ready tells whether every workload came up within the drill's timeout.
+	// +required
+	Ready bool `json:"ready"`
 }
 
 // NamespaceMapping replicates one namespace of a source cluster into a destination (DR) cluster.

@@ -8,6 +8,10 @@ const (
 	// LabelMapping marks an object in the destination cluster as written by dr-syncer; its value
 	// identifies the NamespaceMapping (see MappingID). Pruning only ever touches objects with it.
 	LabelMapping = "dr-syncer.io/mapping"
+	// LabelDrillOf marks a scratch namespace that dr-syncer drill created in the DR cluster, and
+	// every object the drill copied into it; its value is the DR namespace the drill copied.
+	// A drill deletes only a namespace with this label and that value.
+	LabelDrillOf = "dr-syncer.io/drill-of"
 	// LabelIgnore on a source object ("true") keeps it out of every sync.
 	LabelIgnore = "dr-syncer.io/ignore"
 	// LabelScaleOverride on a source workload: "true" keeps the source replica count in DR,

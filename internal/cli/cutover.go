@@ -18,6 +18,10 @@ type opFlags struct {
 	sync          syncFlags
 	dryRun        bool
 	sourceTimeout time.Duration
+	// wait is cutover's --wait and --timeout, out its -o (registered by cutover only).
+	wait    waitFlags
+	out     outputFlag
+	canWait bool
 }
 
 func (f *opFlags) register(cmd *cobra.Command) {
@@ -50,7 +54,18 @@ func (f *opFlags) run(cmd *cobra.Command, what, syncLabel string, op operation, 
 			return err
 		}
 	}
+	if f.canWait {
+		if err := f.out.check("table", "json", "yaml"); err != nil {
+			return err
+		}
+	}
+	// With -o json|yaml, standard output holds the document only: the steps go to standard error.
 	out := cmd.OutOrStdout()
+	structured := f.canWait && f.out.format != "table"
+	if structured {
+		out = cmd.ErrOrStderr()
+	}
+	start := time.Now()
 	fmt.Fprintf(out, "%s %s\n", what, s.Where())
 	o := ops.Options{
 		DryRun: f.dryRun, SourceTimeout: f.sourceTimeout, Out: out,
@@ -66,7 +81,29 @@ func (f *opFlags) run(cmd *cobra.Command, what, syncLabel string, op operation, 
 		return fmt.Errorf("%s %s: %w", what, s.Where(), err)
 	}
 	writeOutcome(out, what, rep, f.dryRun)
-	return nil
+	doc := cutoverOutput{DryRun: f.dryRun, Changes: rep.Changes, Warnings: rep.Warnings}
+	if doc.Warnings == nil {
+		doc.Warnings = []string{}
+	}
+	var werr error
+	if f.canWait && f.wait.enabled && !f.dryRun {
+		doc.Wait, werr = f.wait.waitReady(cmd.Context(), out, s, rep.Activated, start)
+	}
+	if structured {
+		if err := writeStructured(cmd.OutOrStdout(), f.out.format, doc); err != nil {
+			return err
+		}
+	}
+	return werr
+}
+
+// cutoverOutput is the document cutover prints with -o json or yaml.
+type cutoverOutput struct {
+	DryRun   bool     `json:"dryRun"`
+	Changes  int      `json:"changes"`
+	Warnings []string `json:"warnings"`
+	// Wait is the wait for readiness; absent with --wait=false or --dry-run.
+	Wait *waitOutput `json:"wait,omitempty"`
 }
 
 // writeOutcome prints the last line of a cutover or failback.
@@ -112,6 +149,18 @@ Only the DR cluster has to answer: with the source API server down, cutover wait
 again changes nothing, and a cutover interrupted halfway is finished by running it again (when
 the source comes back, run it once more to park the source).
 
+Then (unless --wait=false) it waits until every activated workload is ready, as kstatus
+computes readiness (a Deployment's, StatefulSet's, ReplicaSet's or ReplicationController's
+Pods ready and available, a DaemonSet's scheduled and ready, a Job started), printing each
+workload as it comes up, and ends with "DR ready in 12.4s", measured from the start of the
+cutover. At --timeout (10m) it lists what is not ready and why (kstatus' summary and the
+workload's own condition messages) and exits with status 3: DR is live, but not all of it
+came up.
+
+-o json or yaml prints the outcome as data (dryRun, changes, warnings, and wait: ready,
+readySeconds, workloads[] with kind, name, ready, message, timeToReadySeconds); the steps then
+go to standard error.
+
 When the controller runs in the source cluster and that cluster is down, use the flag form:
 the mappings cannot be paused then; when the source comes back, its controller resumes them
 unless it is kept down, so run cutover (--mapping form) again at once.`,
@@ -124,6 +173,15 @@ unless it is kept down, so run cutover (--mapping form) again at once.`,
   # final sync that also deletes DR copies whose source is gone
   dr-syncer cutover --mapping dr-syncer-system/shop --prune
 
+  # bring DR live and give its workloads 5 minutes to come up (exit 3 if they do not)
+  dr-syncer cutover --mapping dr-syncer-system/shop --timeout 5m
+
+  # bring DR live and return at once
+  dr-syncer cutover --mapping dr-syncer-system/shop --wait=false
+
+  # for a script: the outcome and the wait as JSON (the steps go to standard error)
+  dr-syncer cutover --mapping dr-syncer-system/shop -o json
+
   # see the steps first
   dr-syncer cutover --mapping dr-syncer-system/shop --dry-run`,
 		Args: cobra.NoArgs,
@@ -135,6 +193,9 @@ unless it is kept down, so run cutover (--mapping form) again at once.`,
 		},
 	}
 	of.register(cmd)
+	of.canWait = true
+	of.wait.register(cmd, "after activating, wait until every activated workload is ready")
+	of.out.register(cmd.Flags(), "table", "json", "yaml")
 	cmd.Flags().BoolVar(&noSync, "no-sync", false, "skip the final sync (it runs by default when the source answers)")
 	return cmd
 }

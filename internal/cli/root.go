@@ -40,7 +40,7 @@ disaster-recovery (DR) cluster as a parked standby image, and brings it live on 
 		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl dr-syncer"}
 	}
 	root.AddCommand(newVersionCommand(), newControllerCommand(),
-		newPlanCommand(), newSyncCommand(), newCutoverCommand(), newFailbackCommand(), newStatusCommand(), newTriggerCommand(), newDemoCommand())
+		newPlanCommand(), newSyncCommand(), newCutoverCommand(), newFailbackCommand(), newDrillCommand(), newStatusCommand(), newTriggerCommand(), newDemoCommand())
 	return root
 }
 

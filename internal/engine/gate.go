@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync/atomic"
 
 	corev1 "k8s.io/api/core/v1"
@@ -275,8 +276,12 @@ type Gate struct {
 	SourceNamespace, DestNamespace string
 	// MappingIDs are the mappings whose DR objects may be changed; empty means any mapping's.
 	MappingIDs []string
+	// DrillNamespace is the scratch namespace of a drill in the DR cluster ("" outside drills).
+	DrillNamespace string
 	// distinct is set once the identity check passed (both clusters answered).
 	distinct atomic.Bool
+	// drillUID is the UID of the drill namespace this gate created: objects go only there.
+	drillUID atomic.Value
 }
 
 // NewGate checks the scope's identity when the source answers (srcReachable): the same cluster
@@ -377,4 +382,123 @@ func NewEvent(namespace string, regarding corev1.ObjectReference, eventType, rea
 		Note:                truncate(note, 1024),
 		Type:                eventType,
 	}
+}
+
+// --- drill (ops) ---
+
+// ErrNotDrillNamespace: the drill's scratch namespace exists and is not one that dr-syncer
+// created as the drill namespace of this DR namespace, or it names the DR or source namespace.
+var ErrNotDrillNamespace = errors.New("not a drill namespace of this DR namespace")
+
+// ErrDrillNamespaceExists: the scratch namespace is left over from an earlier drill of this DR
+// namespace (kept with --keep, or interrupted); delete it (DeleteDrillNamespace) first.
+var ErrDrillNamespaceExists = errors.New("drill namespace left over from an earlier drill")
+
+// checkDrillName refuses a scratch namespace that is the DR or the source namespace.
+func (g *Gate) checkDrillName() error {
+	switch g.DrillNamespace {
+	case "":
+		return fmt.Errorf("%w: no drill namespace given", ErrNotDrillNamespace)
+	case g.DestNamespace:
+		return fmt.Errorf("%w: %s is the DR namespace itself; a drill never writes there", ErrNotDrillNamespace, g.DrillNamespace)
+	case g.SourceNamespace:
+		return fmt.Errorf("%w: %s is the source namespace's name; choose another --drill-namespace", ErrNotDrillNamespace, g.DrillNamespace)
+	}
+	return nil
+}
+
+// isDrillOf tells whether a namespace is a drill namespace of the DR namespace drNS.
+func isDrillOf(ns *unstructured.Unstructured, drNS string) bool {
+	return ns.GetLabels()[drv1.LabelDrillOf] == drNS
+}
+
+// CreateDrillNamespace creates the drill's scratch namespace in the DR cluster with labels (the
+// DR namespace's own, so that admission treats the drill as it treats DR), labelled
+// dr-syncer.io/drill-of=<DR namespace>. An existing namespace is never taken over: one left by an
+// earlier drill of the same DR namespace is ErrDrillNamespaceExists, any other
+// ErrNotDrillNamespace.
+func (g *Gate) CreateDrillNamespace(ctx context.Context, labels map[string]string) error {
+	if err := g.checkDrillName(); err != nil {
+		return err
+	}
+	if err := checkOpen(g.Dest); err != nil {
+		return err
+	}
+	ri := g.Dest.Dynamic.Resource(namespaceGVR)
+	ns := &unstructured.Unstructured{}
+	ns.SetAPIVersion("v1")
+	ns.SetKind("Namespace")
+	ns.SetName(g.DrillNamespace)
+	all := map[string]string{}
+	for k, v := range labels {
+		if !strings.HasPrefix(k, drv1.GroupPrefix) && k != corev1.LabelMetadataName {
+			all[k] = v
+		}
+	}
+	all[drv1.LabelDrillOf] = g.DestNamespace
+	ns.SetLabels(all)
+	created, err := ri.Create(ctx, ns, metav1.CreateOptions{FieldManager: drv1.FieldManager})
+	if apierrors.IsAlreadyExists(err) {
+		live, gerr := ri.Get(ctx, g.DrillNamespace, metav1.GetOptions{})
+		if gerr != nil {
+			return gerr
+		}
+		if isDrillOf(live, g.DestNamespace) {
+			return fmt.Errorf("%w: namespace %s in cluster %s", ErrDrillNamespaceExists, g.DrillNamespace, g.Dest.Name)
+		}
+		return fmt.Errorf("%w: namespace %s exists in cluster %s without label %s=%s; choose another --drill-namespace", ErrNotDrillNamespace, g.DrillNamespace, g.Dest.Name, drv1.LabelDrillOf, g.DestNamespace)
+	}
+	if err != nil {
+		return err
+	}
+	g.drillUID.Store(created.GetUID())
+	return nil
+}
+
+// CreateDrillObject creates one object in the drill namespace that this gate created, and only
+// there; the object must carry the drill label.
+func (g *Gate) CreateDrillObject(ctx context.Context, gvr schema.GroupVersionResource, obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	if err := g.checkDrillName(); err != nil {
+		return nil, err
+	}
+	if uid, _ := g.drillUID.Load().(types.UID); uid == "" {
+		return nil, fmt.Errorf("%s %s: the drill namespace %s was not created by this drill; nothing is written", obj.GetKind(), obj.GetName(), g.DrillNamespace)
+	}
+	if obj.GetNamespace() != g.DrillNamespace || obj.GetLabels()[drv1.LabelDrillOf] != g.DestNamespace {
+		return nil, fmt.Errorf("%s %s/%s: a drill writes only objects labelled %s=%s into namespace %s", obj.GetKind(), obj.GetNamespace(), obj.GetName(), drv1.LabelDrillOf, g.DestNamespace, g.DrillNamespace)
+	}
+	if err := checkOpen(g.Dest); err != nil {
+		return nil, err
+	}
+	return g.Dest.Dynamic.Resource(gvr).Namespace(g.DrillNamespace).Create(ctx, obj, metav1.CreateOptions{FieldManager: drv1.FieldManager})
+}
+
+// DeleteDrillNamespace deletes the drill namespace (with everything in it) if it is a drill
+// namespace of this DR namespace: labelled dr-syncer.io/drill-of=<DR namespace>, and not the DR
+// or source namespace. The delete is bound to the UID read (a namespace recreated meanwhile is
+// not deleted). It returns the UID deleted ("" when there was none).
+func (g *Gate) DeleteDrillNamespace(ctx context.Context) (types.UID, error) {
+	if err := g.checkDrillName(); err != nil {
+		return "", err
+	}
+	if err := checkOpen(g.Dest); err != nil {
+		return "", err
+	}
+	ri := g.Dest.Dynamic.Resource(namespaceGVR)
+	live, err := ri.Get(ctx, g.DrillNamespace, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if !isDrillOf(live, g.DestNamespace) {
+		return "", fmt.Errorf("%w: namespace %s in cluster %s has no label %s=%s; not deleted", ErrNotDrillNamespace, g.DrillNamespace, g.Dest.Name, drv1.LabelDrillOf, g.DestNamespace)
+	}
+	uid := live.GetUID()
+	err = ri.Delete(ctx, g.DrillNamespace, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
+	if apierrors.IsNotFound(err) {
+		err = nil
+	}
+	return uid, err
 }

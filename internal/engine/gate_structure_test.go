@@ -21,7 +21,7 @@ var gateExempt = map[string]string{
 	"internal/controller/namespacemapping/reconciler.go": "status of NamespaceMappings",
 	"internal/controller/namespacemapping/finalizer.go":  "finalizer of NamespaceMappings",
 	"internal/controller/remotecluster/remotecluster.go": "status of RemoteClusters",
-	"internal/ops/mappings.go":                           "spec.paused of NamespaceMappings",
+	"internal/ops/mappings.go":                           "spec.paused and status.lastDrill of NamespaceMappings",
 	"internal/ops/trigger.go":                            "sync-now annotation of NamespaceMappings",
 }
 

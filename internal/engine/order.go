@@ -40,3 +40,8 @@ func phase(t Type) int {
 func isBuiltinGroup(g string) bool {
 	return g == "" || !strings.Contains(g, ".") || strings.HasSuffix(g, ".k8s.io")
 }
+
+// Phase is the apply phase of a type: a sync writes the types of a lower phase first (what
+// others reference, then Services, workloads, edges, custom resources). The drill creates its
+// copies in the same order.
+func Phase(t Type) int { return phase(t) }

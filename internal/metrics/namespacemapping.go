@@ -46,6 +46,18 @@ var (
 		Name: "drsyncer_prune_blocked",
 		Help: "1 while the delete guard holds back a prune for the mapping.",
 	}, []string{"mapping"})
+	lastDrillTime = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "drsyncer_namespacemapping_last_drill_timestamp_seconds",
+		Help: "Unix time when the last dr-syncer drill of the mapping's DR namespace started (status.lastDrill); absent before the first.",
+	}, []string{"mapping"})
+	lastDrillRTO = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "drsyncer_namespacemapping_last_drill_rto_seconds",
+		Help: "Seconds from the start of the last drill until every workload was ready (until it gave up, when not ready).",
+	}, []string{"mapping"})
+	lastDrillReady = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "drsyncer_namespacemapping_last_drill_ready",
+		Help: "1 when every workload came up in the last drill, else 0.",
+	}, []string{"mapping"})
 	propagationLag = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "drsyncer_propagation_lag_seconds",
 		Help:    "Continuous mode: time from a source change being seen to its write in the destination.",
@@ -55,7 +67,7 @@ var (
 
 func init() {
 	ctrlmetrics.Registry.MustRegister(syncRuns, syncDuration, objectsApplied, lastSuccess, mappingReady,
-		scheduleInterval, driftCorrections, pruneBlocked, propagationLag, mappingLive)
+		scheduleInterval, driftCorrections, pruneBlocked, propagationLag, mappingLive, lastDrillTime, lastDrillRTO, lastDrillReady)
 }
 
 // SyncRun records one full sync.
@@ -103,6 +115,13 @@ func PruneBlocked(mapping string, blocked bool) {
 	pruneBlocked.WithLabelValues(mapping).Set(b2f(blocked))
 }
 
+// LastDrill exports the last drill of a mapping (status.lastDrill).
+func LastDrill(mapping string, start time.Time, rtoSeconds int64, ready bool) {
+	lastDrillTime.WithLabelValues(mapping).Set(float64(start.Unix()))
+	lastDrillRTO.WithLabelValues(mapping).Set(float64(rtoSeconds))
+	lastDrillReady.WithLabelValues(mapping).Set(b2f(ready))
+}
+
 // PropagationLag observes one continuous-mode replication.
 func PropagationLag(mapping string, d time.Duration) {
 	propagationLag.WithLabelValues(mapping).Observe(d.Seconds())
@@ -113,7 +132,7 @@ func ForgetMapping(mapping string) {
 	l := prometheus.Labels{"mapping": mapping}
 	for _, v := range []interface{ DeletePartialMatch(prometheus.Labels) int }{
 		syncRuns, syncDuration, objectsApplied, lastSuccess, mappingReady, scheduleInterval,
-		driftCorrections, pruneBlocked, propagationLag, mappingLive,
+		driftCorrections, pruneBlocked, propagationLag, mappingLive, lastDrillTime, lastDrillRTO, lastDrillReady,
 	} {
 		v.DeletePartialMatch(l)
 	}

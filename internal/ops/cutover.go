@@ -149,6 +149,7 @@ func Cutover(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error)
 		return true
 	}, transform.Activate, st)
 	errs = append(errs, aerr...)
+	st.rep.Activated = waitRefs(drWorkloads, notParked)
 	return st.rep, errors.Join(errs...)
 }
 

@@ -2,11 +2,15 @@ package ops
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -154,4 +158,36 @@ func setPaused(ctx context.Context, s *Scope, st *steps, paused bool) error {
 		}
 	}
 	return ctx.Err()
+}
+
+// recordDrill writes the drill's result into status.lastDrill of every mapping of the scope,
+// with a merge patch of that one field through the status subresource: the controller's own
+// status patches are merge patches of the fields it changed, so they keep it. Without the
+// controller's cluster (the flag form) nothing is recorded; a refused write is reported, never
+// a failure of the drill.
+func recordDrill(ctx context.Context, s *Scope, rep *DrillReport) {
+	switch {
+	case s.Controller == nil:
+		rep.NotRecorded = "the clusters were given by kubeconfig; the --mapping form records the result on the mapping (status.lastDrill)"
+		return
+	case len(s.Mappings) == 0:
+		rep.NotRecorded = "no NamespaceMapping writes into the DR namespace"
+		return
+	}
+	last := rep.LastDrill()
+	data, err := json.Marshal(map[string]any{"status": map[string]any{"lastDrill": last}})
+	if err != nil {
+		rep.NotRecorded = err.Error()
+		return
+	}
+	var failed []string
+	for _, key := range s.Mappings {
+		m := &drv1.NamespaceMapping{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}
+		if err := s.Controller.Status().Patch(ctx, m, client.RawPatch(types.MergePatchType, data), client.FieldOwner(drv1.FieldManager)); err != nil {
+			failed = append(failed, fmt.Sprintf("NamespaceMapping %s: %v", key, err))
+			continue
+		}
+		rep.Recorded = append(rep.Recorded, key.String())
+	}
+	rep.NotRecorded = strings.Join(failed, "; ")
 }

@@ -107,6 +107,8 @@ type Report struct {
 	Changes int
 	// Warnings are the steps skipped or left incomplete.
 	Warnings []string
+	// Activated are the DR workloads a cutover activated (or found active), for WaitReady.
+	Activated []WorkloadRef
 }
 
 // mappingNames lists mappings as "ns/name, ns/name".

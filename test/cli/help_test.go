@@ -28,7 +28,7 @@ func TestEveryCommandHasHelpWithExample(t *testing.T) {
 		g.Expect(r.stdout).To(ContainSubstring("Examples:\n  "), c.Name())
 		g.Expect(r.stdout).To(ContainSubstring("dr-syncer "+c.Name()), c.Name())
 	}
-	for _, want := range []string{"plan", "sync", "cutover", "failback", "status", "trigger"} {
+	for _, want := range []string{"plan", "sync", "cutover", "failback", "drill", "status", "trigger"} {
 		g.Expect(names).To(HaveKey(want))
 	}
 }
@@ -103,6 +103,9 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 			[]string{`--exclude-resource-types "Secrts": the source cluster serves no namespaced type of that name; did you mean "secrets"?`}},
 		{"policy not spelled as the CRD spells it", append([]string{"sync", "--conflict-policy", "adopt"}, flagForm("x")...),
 			[]string{`--conflict-policy "adopt": want Skip or Adopt (spelled exactly so)`}},
+		{"drill of a namespace never synced", append([]string{"drill"}, flagForm("never-synced")...),
+			[]string{"namespace never-synced does not exist in cluster dr: nothing was ever synced there"}},
+		{"drill output", append([]string{"drill", "-o", "wide"}, flagForm("x")...), []string{`--output "wide": want one of table, json, yaml`}},
 		{"bad output", []string{"status", "-o", "xml"}, []string{`--output "xml": want one of table, wide, json, yaml, name, go-template=`, "jsonpath="}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

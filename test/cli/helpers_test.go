@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -61,6 +62,7 @@ func drSyncer(t *testing.T, args ...string) result {
 }
 
 func drSyncerCtx(ctx context.Context, args ...string) result {
+	args = noWait(args)
 	var stdout, stderr bytes.Buffer
 	root := cli.NewRootCommand()
 	root.SetArgs(args)
@@ -77,6 +79,20 @@ func drSyncerCtx(ctx context.Context, args ...string) result {
 		r.code = 1
 	}
 	return r
+}
+
+// noWait adds --wait=false to a cutover that does not set --wait: this package's API servers run
+// no controllers, so no workload ever becomes ready (the runnable bed's tests wait).
+func noWait(args []string) []string {
+	if len(args) == 0 || args[0] != "cutover" {
+		return args
+	}
+	for _, a := range args {
+		if strings.HasPrefix(a, "--wait") {
+			return args
+		}
+	}
+	return append(slices.Clone(args), "--wait=false")
 }
 
 // flagForm are the cluster flags of the flag form between prod and dr, one kubeconfig file.

@@ -132,6 +132,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		}
 	}()
 
+	if d := m.Status.LastDrill; d != nil {
+		metrics.LastDrill(req.String(), d.Time.Time, d.RTOSeconds, d.Ready)
+	}
 	if !m.DeletionTimestamp.IsZero() {
 		r.Continuous.Stop(req.NamespacedName)
 		return r.finalize(ctx, m)

@@ -61,7 +61,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&drv1.NamespaceMapping{}, builder.WithPredicates(predicate.Or(
-			predicate.GenerationChangedPredicate{}, triggerAnnotationsChanged{}))).
+			predicate.GenerationChangedPredicate{}, triggerAnnotationsChanged{}, lastDrillChanged{}))).
 		Watches(&drv1.RemoteCluster{}, handler.EnqueueRequestsFromMapFunc(r.mappingsForCluster),
 			builder.WithPredicates(readyChanged{})).
 		WatchesRawSource(source.Channel(r.Continuous.Events(), &handler.EnqueueRequestForObject{})).
@@ -94,6 +94,21 @@ func (triggerAnnotationsChanged) Update(e event.UpdateEvent) bool {
 		return map[string]string{drv1.AnnotationSyncNow: a[drv1.AnnotationSyncNow], drv1.AnnotationAllowPrune: a[drv1.AnnotationAllowPrune]}
 	}
 	return !maps.Equal(pick(e.ObjectOld), pick(e.ObjectNew))
+}
+
+// lastDrillChanged passes updates that record a new drill (status.lastDrill, written by
+// dr-syncer drill), so its metrics are exported at once.
+type lastDrillChanged struct{ predicate.Funcs }
+
+func (lastDrillChanged) Update(e event.UpdateEvent) bool {
+	last := func(o client.Object) *drv1.DrillResult {
+		if m, ok := o.(*drv1.NamespaceMapping); ok {
+			return m.Status.LastDrill
+		}
+		return nil
+	}
+	a, b := last(e.ObjectOld), last(e.ObjectNew)
+	return b != nil && (a == nil || *a != *b)
 }
 
 // readyChanged passes RemoteCluster updates that flip its Ready condition or change the

@@ -1,0 +1,206 @@
+package ops
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
+
+	"github.com/dr-syncer/dr-syncer/internal/cluster"
+	"github.com/dr-syncer/dr-syncer/internal/transform"
+)
+
+// DefaultWaitTimeout bounds the wait for readiness of cutover --wait and drill.
+const DefaultWaitTimeout = 10 * time.Minute
+
+// waitInterval is how often the workloads are read while waiting: the measured times to ready
+// are this precise.
+const waitInterval = 250 * time.Millisecond
+
+// ErrNotReady: some workloads were not ready when the wait timed out.
+var ErrNotReady = errors.New("not every workload is ready")
+
+// WorkloadRef names one workload to wait for.
+type WorkloadRef struct {
+	GVR  schema.GroupVersionResource
+	Kind string
+	Name string
+}
+
+// Readiness is the state of one workload while or after waiting.
+type Readiness struct {
+	Kind  string `json:"kind"`
+	Name  string `json:"name"`
+	Ready bool   `json:"ready"`
+	// After is the time from the start of the operation until the workload was first seen
+	// ready (zero while it is not).
+	After time.Duration `json:"-"`
+	// Message is kstatus' summary and, while not ready, the workload's own condition messages.
+	Message string `json:"message"`
+}
+
+// WaitOptions tune WaitReady.
+type WaitOptions struct {
+	// Start is when the operation started: times to ready count from it.
+	Start time.Time
+	// Timeout bounds the wait; 0 means DefaultWaitTimeout.
+	Timeout time.Duration
+	// Progress, when set, is called each time a workload's readiness or message changes.
+	Progress func(Readiness)
+}
+
+// WaitReady reads the workloads refs of namespace ns in h until every one is ready as kstatus
+// computes it (status Current), or the timeout passes. It returns the last state of each, in the
+// order of refs, and ErrNotReady (wrapped) when some are not ready at the timeout. A workload that
+// is ready once counts as ready: its time to ready is the recovery time, and a later wobble
+// (a Pod restarted) does not undo it.
+func WaitReady(ctx context.Context, h *cluster.Handle, ns string, refs []WorkloadRef, o WaitOptions) ([]Readiness, error) {
+	timeout := o.Timeout
+	if timeout <= 0 {
+		timeout = DefaultWaitTimeout
+	}
+	start := o.Start
+	if start.IsZero() {
+		start = time.Now()
+	}
+	states := make([]Readiness, len(refs))
+	for i, r := range refs {
+		states[i] = Readiness{Kind: r.Kind, Name: r.Name, Message: "not read yet"}
+	}
+	poll := func(ctx context.Context) (bool, error) {
+		all := true
+		for i, r := range refs {
+			if states[i].Ready {
+				continue
+			}
+			next := states[i]
+			u, err := h.Dynamic.Resource(r.GVR).Namespace(ns).Get(ctx, r.Name, metav1.GetOptions{})
+			switch {
+			case apierrors.IsNotFound(err):
+				next.Message = "not found"
+			case err != nil:
+				if ctx.Err() != nil {
+					return false, nil
+				}
+				next.Message = fmt.Sprintf("cannot read it: %v", err)
+			default:
+				next.Ready, next.Message = workloadReadiness(u)
+			}
+			if next.Ready {
+				next.After = time.Since(start)
+			}
+			if next != states[i] && o.Progress != nil {
+				o.Progress(next)
+			}
+			states[i] = next
+			all = all && next.Ready
+		}
+		return all, nil
+	}
+	err := wait.PollUntilContextTimeout(ctx, waitInterval, timeout, true, poll)
+	if err != nil {
+		if ctx.Err() != nil { // cancelled by the caller (Ctrl-C), not timed out
+			return states, ctx.Err()
+		}
+		return states, fmt.Errorf("%w within %s: %s", ErrNotReady, timeout, notReadyList(states))
+	}
+	return states, nil
+}
+
+// notReadyList names the workloads that are not ready, with why.
+func notReadyList(states []Readiness) string {
+	var out []string
+	for _, s := range states {
+		if !s.Ready {
+			out = append(out, fmt.Sprintf("%s %s (%s)", s.Kind, s.Name, s.Message))
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// workloadReadiness computes whether a workload is ready with kstatus (status Current) and a
+// message: kstatus' own, followed while not ready by the messages of the workload's conditions
+// that report a problem (Available=False, ReplicaFailure=True, ...). kstatus has no rules for
+// ReplicationControllers (it would call one current at once, with no Pod ready): its status has
+// the fields of a ReplicaSet's, so it is computed by the ReplicaSet rules.
+func workloadReadiness(u *unstructured.Unstructured) (bool, string) {
+	obj := u
+	if u.GroupVersionKind().GroupKind() == (schema.GroupKind{Kind: "ReplicationController"}) {
+		obj = u.DeepCopy()
+		obj.SetAPIVersion("apps/v1")
+		obj.SetKind("ReplicaSet")
+	}
+	res, err := status.Compute(obj)
+	if err != nil {
+		return false, fmt.Sprintf("status not computable: %v", err)
+	}
+	if obj != u {
+		res.Message = strings.ReplaceAll(res.Message, "ReplicaSet", u.GetKind())
+	}
+	if res.Status == status.CurrentStatus {
+		return true, res.Message
+	}
+	msg := string(res.Status) + ": " + res.Message
+	if extra := problemConditions(u); extra != "" {
+		msg += "; " + extra
+	}
+	return false, msg
+}
+
+// problemConditions joins the messages of a workload's conditions that report a problem: a
+// positive condition (Available, Ready, Progressing, Complete) that is False, or a negative one
+// (ReplicaFailure, Failed, Stalled) that is True.
+func problemConditions(u *unstructured.Unstructured) string {
+	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+	var out []string
+	for _, c := range conds {
+		m, ok := c.(map[string]any)
+		if !ok {
+			continue
+		}
+		typ, _ := m["type"].(string)
+		st, _ := m["status"].(string)
+		msg, _ := m["message"].(string)
+		if msg == "" {
+			msg, _ = m["reason"].(string)
+		}
+		positive := slices.Contains([]string{"Available", "Ready", "Progressing", "Complete"}, typ)
+		negative := slices.Contains([]string{"ReplicaFailure", "Failed", "Stalled"}, typ)
+		if msg != "" && ((positive && st == "False") || (negative && st == "True")) {
+			out = append(out, typ+": "+msg)
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// waitRefs lists the workloads of ws to wait for once activated, except those in skip (by key):
+// all but Jobs that stay suspended when activated (a Job whose source had finished is not
+// resumed: it never starts).
+func waitRefs(ws []workload, skip map[string]bool) []WorkloadRef {
+	var out []WorkloadRef
+	for _, w := range ws {
+		if skip[w.key()] {
+			continue
+		}
+		if w.kind.kind == "Job" {
+			active, _, err := transform.Activate(w.obj)
+			if err != nil {
+				active = w.obj
+			}
+			if suspended, _, _ := unstructured.NestedBool(active.Object, "spec", "suspend"); suspended {
+				continue
+			}
+		}
+		out = append(out, WorkloadRef{GVR: w.kind.gvr, Kind: w.kind.kind, Name: w.obj.GetName()})
+	}
+	return out
+}

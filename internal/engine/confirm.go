@@ -56,7 +56,7 @@ func ownsDesired(desired, live *unstructured.Unstructured) (*unstructured.Unstru
 	// A null or an empty map in the desired object sets nothing (e.g. metadata.creationTimestamp).
 	d := &unstructured.Unstructured{Object: dropNulls(desired.Object)}
 	want, ok := desiredFieldSet(d)
-	return d, ok && ownsAll(owned, want)
+	return d, ok && ownsAll(owned, want, d.Object)
 }
 
 // dropNulls copies a map without its null values and empty maps, at every depth: neither sets a
@@ -125,15 +125,42 @@ func desiredFieldSet(desired *unstructured.Unstructured) (*fieldpath.Set, bool) 
 }
 
 // ownsAll tells whether every path of want is owned: a member of owned, or a prefix of owned
-// members (a list the deduced schema keeps atomic that the server's schema splits by key).
-func ownsAll(owned, want *fieldpath.Set) bool {
+// members (a list the deduced schema keeps atomic that the server's schema splits by key). An
+// empty or zero value outside lists need not be owned: a create does not always record one as
+// set (e.g. a StatefulSet's serviceName ""), and the value check still compares it.
+func ownsAll(owned, want *fieldpath.Set, obj map[string]any) bool {
 	ok := true
 	want.Iterate(func(p fieldpath.Path) {
-		if ok && !owned.Has(p) && !hasUnder(owned, p) {
+		if ok && !owned.Has(p) && !hasUnder(owned, p) && !zeroAt(obj, p) {
 			ok = false
 		}
 	})
 	return ok
+}
+
+// zeroAt tells whether the field at p (field names only) holds "", 0, false or an empty list.
+func zeroAt(obj map[string]any, p fieldpath.Path) bool {
+	names := pathNames(p)
+	if len(names) != len(p) {
+		return false
+	}
+	v, found, err := unstructured.NestedFieldNoCopy(obj, names...)
+	if !found || err != nil {
+		return false
+	}
+	switch t := v.(type) {
+	case string:
+		return t == ""
+	case bool:
+		return !t
+	case int64:
+		return t == 0
+	case float64:
+		return t == 0
+	case []any:
+		return len(t) == 0
+	}
+	return false
 }
 
 // hasUnder tells whether s has members below path p.

@@ -5,122 +5,22 @@ package bench
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"sync/atomic"
-	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/rest"
 
-	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
-	"github.com/dr-syncer/dr-syncer/internal/engine"
-	"github.com/dr-syncer/dr-syncer/internal/testbed"
 	"github.com/dr-syncer/dr-syncer/internal/transform"
 )
 
-const (
-	benchObjects = 5000
-	benchWorkers = 16
-)
-
-// BenchmarkFullSync syncs 5,000 mixed objects into an empty DR namespace and compares the rate
-// with the raw write ceiling: direct creates of the same objects, same concurrency, same server.
-func BenchmarkFullSync(b *testing.B) {
-	clusters, err := testbed.Start(testbed.Options{}, "prod", "dr")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer testbed.StopAll(clusters)
-	ctx := context.Background()
-	prod, err := cluster.New("prod", clusters[0].Config)
-	if err != nil {
-		b.Fatal(err)
-	}
-	writes := &atomic.Int64{}
-	drCfg := rest.CopyConfig(clusters[1].Config)
-	drCfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { return countWrites(rt, writes) }
-	dr, err := cluster.New("dr", drCfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-
-	const ns = "bench"
-	objs := mixedObjects(ns, benchObjects)
-	for _, n := range []string{ns} {
-		if err := prod.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: n}}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if _, err := writeAll(ctx, prod, ns, objs, false); err != nil {
-		b.Fatal(err)
-	}
-
-	// The machine is shared: rounds interleave the baselines and the sync, and the medians count.
-	const rounds = 3
-	var syncRates, createRates, applyRates, noopTimes, syncTimes []float64
-	var noopWrites int64
-	for round := range rounds * b.N {
-		// Ceilings: the same transformed objects written directly into other namespaces of the
-		// DR server, once with plain creates and once with server-side apply.
-		ceiling, err := writeCeiling(ctx, dr, objs, fmt.Sprintf("ceiling-create-%d", round), false)
-		if err != nil {
-			b.Fatal(err)
-		}
-		applyCeiling, err := writeCeiling(ctx, dr, objs, fmt.Sprintf("ceiling-apply-%d", round), true)
-		if err != nil {
-			b.Fatal(err)
-		}
-
-		dest := fmt.Sprintf("synced-%d", round)
-		req := engine.Request{
-			Source: prod, Dest: dr,
-			Transform:       transform.Options{SourceNamespace: ns, DestNamespace: dest, MappingID: "bench", ScaleToZero: true},
-			CreateNamespace: true, Prune: true, MaxDeletePercent: 50,
-			ConflictPolicy: drv1.ConflictSkip, ImmutableFieldPolicy: drv1.ImmutableSkip,
-			Workers: benchWorkers, Applied: engine.NewAppliedCache(),
-		}
-		start := time.Now()
-		res, err := engine.Sync(ctx, req)
-		syncTime := time.Since(start)
-		if err != nil || res.Stats.Created != benchObjects || res.Stats.Failed != 0 {
-			b.Fatalf("sync: err=%v stats=%+v failed=%v", err, res.Stats, res.Failed)
-		}
-		writes.Store(0)
-		start = time.Now()
-		res, err = engine.Sync(ctx, req)
-		noopTime := time.Since(start)
-		if err != nil || res.Stats.Unchanged != benchObjects {
-			b.Fatalf("resync: err=%v stats=%+v", err, res.Stats)
-		}
-		noopWrites += writes.Load()
-		syncRates = append(syncRates, benchObjects/syncTime.Seconds())
-		syncTimes = append(syncTimes, syncTime.Seconds())
-		createRates = append(createRates, benchObjects/ceiling.Seconds())
-		applyRates = append(applyRates, benchObjects/applyCeiling.Seconds())
-		noopTimes = append(noopTimes, noopTime.Seconds())
-		fmt.Printf("round %d: sync %.0f objects/s, create ceiling %.0f/s, apply ceiling %.0f/s, no-op resync %d writes in %.2fs\n",
-			round+1, syncRates[round], createRates[round], applyRates[round], writes.Load(), noopTime.Seconds())
-	}
-	syncRate, createRate, applyRate := median(syncRates), median(createRates), median(applyRates)
-	b.ReportMetric(syncRate, "sync-objects/s")
-	b.ReportMetric(createRate, "ceiling-creates/s")
-	b.ReportMetric(syncRate/createRate, "sync/create-ceiling")
-	b.ReportMetric(syncRate/applyRate, "sync/apply-ceiling")
-	b.ReportMetric(float64(noopWrites), "noop-writes")
-	fmt.Printf("full sync of %d objects (median of %d rounds): %.0f objects/s (%.1fs)\n"+
-		"  raw create ceiling: %.0f creates/s: sync/create-ceiling %.2f\n"+
-		"  raw server-side-apply ceiling: %.0f applies/s: sync/apply-ceiling %.2f\n"+
-		"  no-op resync: %d writes in all rounds, %.2fs (%.2f of the full sync's time)\n",
-		benchObjects, len(syncRates), syncRate, median(syncTimes), createRate, syncRate/createRate,
-		applyRate, syncRate/applyRate, noopWrites, median(noopTimes), median(noopTimes)/median(syncTimes))
-}
+// benchWorkers is the concurrency of the raw write ceiling: the controller's default --workers.
+const benchWorkers = 16
 
 func median(v []float64) float64 {
 	s := slices.Clone(v)

@@ -100,6 +100,9 @@ func BenchmarkAsInstalled(b *testing.B) {
 			round+1, n, ceiling.Seconds(), ceilingLoad, syncTime.Seconds(), wall.Seconds(), syncLoad, noopTime.Seconds(), noop.writes, noop.dryRuns, noopLoad,
 			restartTime.Seconds(), restart.reads+restart.writes+restart.dryRuns, restart.writes, restart.dryRuns, restartLoad,
 			script.Seconds(), scriptLoad, scriptNoop.Seconds())
+		if len(noop.byKind)+len(restart.byKind) > 0 {
+			fmt.Printf("  writes and dry runs: no-op %v, after restart %v\n", noop.byKind, restart.byKind)
+		}
 	}
 	rss := s.rss(b)
 	b.ReportMetric(median(fig.ratio), "sync/create-ceiling")

@@ -157,10 +157,20 @@ func (s *readmeSetup) sync(b *testing.B, name string, timeout time.Duration) (*d
 }
 
 // requests are the DR API server's own request counts (apiserver_request_total).
-type requests struct{ reads, writes, dryRuns float64 }
+type requests struct {
+	reads, writes, dryRuns float64
+	// byKind counts writes and dry runs by "VERB resource" (dry runs marked), to name them.
+	byKind map[string]float64
+}
 
 func (r requests) minus(o requests) requests {
-	return requests{r.reads - o.reads, r.writes - o.writes, r.dryRuns - o.dryRuns}
+	d := requests{r.reads - o.reads, r.writes - o.writes, r.dryRuns - o.dryRuns, map[string]float64{}}
+	for k, v := range r.byKind {
+		if v-o.byKind[k] > 0 {
+			d.byKind[k] = v - o.byKind[k]
+		}
+	}
+	return d
 }
 
 // drRequests reads the DR API server's request counters: they count every request it served,
@@ -168,7 +178,7 @@ func (r requests) minus(o requests) requests {
 func (s *readmeSetup) drRequests(b *testing.B) requests {
 	raw, err := s.drCS.CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(context.Background())
 	must(b, err)
-	var out requests
+	out := requests{byKind: map[string]float64{}}
 	sc := bufio.NewScanner(strings.NewReader(string(raw)))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
@@ -187,8 +197,10 @@ func (s *readmeSetup) drRequests(b *testing.B) requests {
 			out.reads += v
 		case dry != "":
 			out.dryRuns += v
+			out.byKind[verb+" "+label(line, "resource")+" (dry run)"] += v
 		default:
 			out.writes += v
+			out.byKind[verb+" "+label(line, "resource")] += v
 		}
 	}
 	return out

@@ -6,21 +6,17 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/managedfields"
-	"k8s.io/client-go/applyconfigurations"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 	"sigs.k8s.io/structured-merge-diff/v6/typed"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 )
 
-// Built-in kinds are converted with their real schema (associative lists keyed as the API
-// server keys them in managedFields); other kinds with a deduced one (maps granular, lists
-// atomic), which the prefix rule of ownsAll copes with.
-var (
-	builtinConverter = applyconfigurations.NewTypeConverter(clientgoscheme.Scheme)
-	deducedConverter = managedfields.NewDeducedTypeConverter()
-)
+// deducedConverter types any object without a schema: maps field by field, lists as atomic
+// values. The API server's own field sets split keyed lists further, which ownsAll allows for.
+// (The built-in types' real schema would cost some 20 MB of allocations to parse; the value
+// check makes it unnecessary.)
+var deducedConverter = managedfields.NewDeducedTypeConverter()
 
 // identityFields are in every desired object but never in a managedFields entry.
 var identityFields = []fieldpath.Path{
@@ -111,11 +107,9 @@ func ownedFieldSet(obj *unstructured.Unstructured) *fieldpath.Set {
 
 // desiredFieldSet is the set of leaf fields desired sets, without the identity fields.
 func desiredFieldSet(desired *unstructured.Unstructured) (*fieldpath.Set, bool) {
-	tv, err := builtinConverter.ObjectToTyped(desired, typed.AllowDuplicates)
+	tv, err := deducedConverter.ObjectToTyped(desired, typed.AllowDuplicates)
 	if err != nil {
-		if tv, err = deducedConverter.ObjectToTyped(desired, typed.AllowDuplicates); err != nil {
-			return nil, false
-		}
+		return nil, false
 	}
 	set, err := tv.ToFieldSet()
 	if err != nil {
@@ -124,14 +118,15 @@ func desiredFieldSet(desired *unstructured.Unstructured) (*fieldpath.Set, bool) 
 	return set.Leaves().Difference(fieldpath.NewSet(identityFields...)), true
 }
 
-// ownsAll tells whether every path of want is owned: a member of owned, or a prefix of owned
-// members (a list the deduced schema keeps atomic that the server's schema splits by key). An
+// ownsAll tells whether every path of want is owned: a member of owned, a prefix of owned
+// members (a list the deduced schema keeps atomic that the server's schema splits by key), or
+// below an owned member the server's schema keeps atomic (a label selector). An
 // empty or zero value outside lists need not be owned: a create does not always record one as
 // set (e.g. a StatefulSet's serviceName ""), and the value check still compares it.
 func ownsAll(owned, want *fieldpath.Set, obj map[string]any) bool {
 	ok := true
 	want.Iterate(func(p fieldpath.Path) {
-		if ok && !owned.Has(p) && !hasUnder(owned, p) && !zeroAt(obj, p) {
+		if ok && !owned.Has(p) && !hasUnder(owned, p) && !atomicAbove(owned, p) && !zeroAt(obj, p) {
 			ok = false
 		}
 	})
@@ -159,6 +154,22 @@ func zeroAt(obj map[string]any, p fieldpath.Path) bool {
 		return t == 0
 	case []any:
 		return len(t) == 0
+	}
+	return false
+}
+
+// atomicAbove tells whether a proper prefix of p is a member of s with nothing owned below it: a
+// field the server's schema treats as one value.
+func atomicAbove(s *fieldpath.Set, p fieldpath.Path) bool {
+	for i := 0; i < len(p)-1; i++ {
+		child, hasChildren := s.Children.Get(p[i])
+		if s.Members.Has(p[i]) && (!hasChildren || child.Empty()) {
+			return true
+		}
+		if !hasChildren {
+			return false
+		}
+		s = child
 	}
 	return false
 }

@@ -53,3 +53,28 @@ func TestHoldsNumbersAndLists(t *testing.T) {
 		t.Error("a list of another length is a change")
 	}
 }
+
+// The server's field sets are finer (keyed lists) or coarser (atomic maps) than the deduced
+// schema's: both are owned.
+func TestConfirmedUnchangedSchemaGranularity(t *testing.T) {
+	obj := func(image string) *unstructured.Unstructured {
+		return &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "apps/v1", "kind": "Deployment",
+			"metadata": map[string]any{"name": "d", "namespace": "n"},
+			"spec": map[string]any{
+				"selector": map[string]any{"matchLabels": map[string]any{"app": "d"}},
+				"template": map[string]any{"spec": map[string]any{"containers": []any{map[string]any{"name": "c", "image": image}}}},
+			},
+		}}
+	}
+	const owned = `{"f:spec":{"f:selector":{},"f:template":{"f:spec":{"f:containers":{"k:{\"name\":\"c\"}":{".":{},"f:image":{},"f:name":{}}}}}}}`
+	live := obj("nginx")
+	live.SetManagedFields([]metav1.ManagedFieldsEntry{{Manager: drv1.FieldManager, Operation: metav1.ManagedFieldsOperationApply,
+		APIVersion: "apps/v1", FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(owned)}}})
+	if !confirmedUnchanged(obj("nginx"), live) {
+		t.Error("an atomic selector and a keyed container list owned by dr-syncer must confirm")
+	}
+	if confirmedUnchanged(obj("nginx:2"), live) {
+		t.Error("another image in a container is a change")
+	}
+}

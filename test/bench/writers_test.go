@@ -1,6 +1,6 @@
 // Package bench holds benchmarks of dr-syncer as the README installs it, against real control
-// planes (make bench, make bench-scale). Each reports its
-// figures as ratios against a baseline measured in the same run, since the machine is shared.
+// planes (make bench, make bench-scale). Each compares its figures with a baseline measured in
+// the same run, since the machine is shared.
 package bench
 
 import (

@@ -25,8 +25,9 @@ type item struct {
 }
 
 // plan compares a desired object with the live destination object and decides what to do.
-// Unchanged objects cost no request when the applied cache knows them; otherwise one dry-run
-// apply confirms there is nothing to do.
+// Unchanged objects cost no request when the applied cache knows them or dr-syncer's field set
+// and values on the live object confirm them (confirmedUnchanged); otherwise one dry-run apply
+// confirms there is nothing to do.
 func (r *run) plan(ctx context.Context, t Type, desired, live *unstructured.Unstructured) item {
 	it := item{t: t, desired: desired, live: live}
 	if live == nil {
@@ -60,8 +61,10 @@ func (r *run) plan(ctx context.Context, t Type, desired, live *unstructured.Unst
 		// Secret data is not in the hash (see desiredHash). A hand edit moved the edited keys out
 		// of dr-syncer's field set; a source change did not.
 		it.action = ActionUpdate
-		if owned, ok := r.req.Applied.get(live.GetUID()); ok && owned != ownedFieldsHash(live) {
-			it.drift = true
+		if owned, ok := r.req.Applied.get(live.GetUID()); ok {
+			it.drift = owned != ownedFieldsHash(live)
+		} else {
+			it.drift = secretKeysTaken(it.desired, live)
 		}
 		return it
 	}
@@ -73,7 +76,14 @@ func (r *run) plan(ctx context.Context, t Type, desired, live *unstructured.Unst
 		}
 		return it
 	}
-	// Not applied by this process yet (e.g. after a restart): ask the server what an apply would do.
+	// Not applied by this process yet (e.g. after a restart): dr-syncer's field set and the values
+	// on the live object settle most objects without a request; the rest ask the server what an
+	// apply would do.
+	if confirmedUnchanged(it.desired, live) {
+		it.action = ActionUnchanged
+		r.req.Applied.put(live)
+		return it
+	}
 	out, err := r.apply(ctx, t, it.desired, live, false, true)
 	if err != nil {
 		it.action, it.msg = ActionUpdate, ""
@@ -136,6 +146,22 @@ func sameSecretData(desired, live *unstructured.Unstructured) bool {
 		}
 	}
 	return true
+}
+
+// secretKeysTaken tells whether a key desired sets is on live but no longer in dr-syncer's field
+// set: a hand edit took it over (a key the source added is not on live yet).
+func secretKeysTaken(desired, live *unstructured.Unstructured) bool {
+	owned := ownedSecretKeys(live)
+	for _, field := range []string{"data", "stringData"} {
+		dm, _, _ := unstructured.NestedMap(desired.Object, field)
+		lm, _, _ := unstructured.NestedMap(live.Object, field)
+		for k := range dm {
+			if _, onLive := lm[k]; onLive && !owned[field+"/"+k] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // ownedSecretKeys lists the data and stringData keys ("data/<key>") in dr-syncer's field sets.

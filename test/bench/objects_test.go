@@ -3,9 +3,6 @@ package bench
 import (
 	"context"
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
-	"net/http"
-	"strings"
-	"sync/atomic"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -35,20 +32,6 @@ var resources = map[string]string{"ConfigMap": "configmaps", "Secret": "secrets"
 func gvrOf(u *unstructured.Unstructured) schema.GroupVersionResource {
 	gvk := u.GroupVersionKind()
 	return gvk.GroupVersion().WithResource(resources[gvk.Kind])
-}
-
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
-// countWrites counts persisted writes (no GETs, no dry runs).
-func countWrites(rt http.RoundTripper, n *atomic.Int64) http.RoundTripper {
-	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
-		if req.Method != http.MethodGet && !strings.Contains(req.URL.RawQuery, "dryRun=All") {
-			n.Add(1)
-		}
-		return rt.RoundTrip(req)
-	})
 }
 
 // writeOne creates an object, or server-side applies it when apply is set.

@@ -96,13 +96,15 @@ func TestNoOpResyncWritesNothing(t *testing.T) {
 	g.Expect(second.Stats.Unchanged).To(Equal(first.Stats.Created))
 	g.Expect(second.Stats.Created + second.Stats.Updated + second.Stats.Deleted).To(BeZero())
 
-	// A new process (empty applied cache) confirms with dry runs and still writes nothing.
+	// A new process (empty applied cache) confirms from dr-syncer's field set and the values on
+	// the live objects: no write, no dry run.
 	restarted := req
 	restarted.Applied = engine.NewAppliedCache()
 	counter.reset()
 	third, err := engine.Sync(ctx, restarted)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(counter.writes).To(BeZero(), "writes after a restart: %v", counter.writeLog)
+	g.Expect(counter.dryRun).To(BeZero(), "dry runs after a restart")
 	g.Expect(third.Stats.Unchanged).To(Equal(first.Stats.Created))
 
 	// Hand edits in DR of fields dr-syncer owns: scale the Deployment, edit a ConfigMap.

@@ -144,7 +144,7 @@ func restoreSource(live *unstructured.Unstructured) (*unstructured.Unstructured,
 		return nil, false, err
 	}
 	annotations := out.GetAnnotations()
-	for _, k := range []string{drv1.AnnotationOriginalReplicas, drv1.AnnotationOriginalReplicasPath, drv1.AnnotationOriginalSuspend, drv1.AnnotationOriginalNodeSelector, drv1.AnnotationSourceFinished, drv1.AnnotationOriginalPaused} {
+	for _, k := range []string{drv1.AnnotationOriginalReplicas, drv1.AnnotationOriginalReplicasPath, drv1.AnnotationOriginalSuspend, drv1.AnnotationOriginalNodeSelector, drv1.AnnotationSourceFinished, drv1.AnnotationOriginalPaused, drv1.AnnotationOriginalRunStrategy, drv1.AnnotationOriginalHibernation} {
 		if _, ok := annotations[k]; ok {
 			delete(annotations, k)
 			changed = true

@@ -200,6 +200,11 @@ func (k *workloadKind) state(obj *unstructured.Unstructured) string {
 	name := k.field[len(k.field)-1]
 	v, found, _ := unstructured.NestedFieldNoCopy(obj.Object, k.field...)
 	switch {
+	case !found && name == "runStrategy":
+		if running, ok, _ := unstructured.NestedBool(obj.Object, "spec", "running"); ok {
+			return fmt.Sprintf("running=%v", running)
+		}
+		return "runStrategy=unset"
 	case !found && name == "nodeSelector":
 		return "nodeSelector={}"
 	case !found && (k.path != "" || k.field[0] == "metadata"):

@@ -21,7 +21,7 @@ func ToDestination(obj *unstructured.Unstructured, opts Options) (*unstructured.
 	switch gk := groupKind(out); gk {
 	case gkDeployment, gkStatefulSet, gkReplicaSet, gkRC:
 		err = scaleWorkload(out, opts.ScaleToZero, replicasParking)
-	case gkCronJob, gkDaemonSet, gkKustomization, gkHelmRelease, gkScaledObject, gkScaledJob:
+	case gkCronJob, gkDaemonSet, gkKustomization, gkHelmRelease, gkScaledObject, gkScaledJob, gkVirtualMachine, gkCNPGCluster:
 		err = parkingFor(gk).park(out)
 	case gkJob:
 		// A Job copied to DR would run at once: it is suspended like a CronJob.

@@ -21,6 +21,8 @@ var fuzzKinds = []struct{ apiVersion, kind string }{
 	{"v1", "ServiceAccount"},
 	{"rbac.authorization.k8s.io/v1", "RoleBinding"},
 	{"v1", "ConfigMap"},
+	{"kubevirt.io/v1", "VirtualMachine"},
+	{"postgresql.cnpg.io/v1", "Cluster"},
 }
 
 func FuzzToDestination(f *testing.F) {
@@ -38,6 +40,8 @@ func FuzzToDestination(f *testing.F) {
 		{6, true, `{"metadata":{"name":"app"},"secrets":[{"name":"t"}]}`},
 		{7, true, `{"metadata":{"name":"rb"},"subjects":[{"kind":"ServiceAccount","name":"a","namespace":"shop"}]}`},
 		{8, true, `{"metadata":{"name":"c","labels":null},"data":{"k":"v"}}`},
+		{9, true, `{"metadata":{"name":"vm","annotations":{"dr-syncer.io/original-run-strategy":"running=true"}},"spec":{"running":true}}`},
+		{10, true, `{"metadata":{"name":"pg","annotations":{"cnpg.io/hibernation":"off"}},"spec":{"instances":3}}`},
 	}
 	for _, s := range seeds {
 		f.Add(s.kind, s.scaleZero, []byte(s.body))

@@ -47,6 +47,8 @@ var (
 	gkHelmRelease    = schema.GroupKind{Group: "helm.toolkit.fluxcd.io", Kind: "HelmRelease"}
 	gkScaledObject   = schema.GroupKind{Group: "keda.sh", Kind: "ScaledObject"}
 	gkScaledJob      = schema.GroupKind{Group: "keda.sh", Kind: "ScaledJob"}
+	gkVirtualMachine = schema.GroupKind{Group: "kubevirt.io", Kind: "VirtualMachine"}
+	gkCNPGCluster    = schema.GroupKind{Group: "postgresql.cnpg.io", Kind: "Cluster"}
 )
 
 func groupKind(obj *unstructured.Unstructured) schema.GroupKind {

@@ -22,6 +22,10 @@ type Options struct {
 	ScaleReplicasPaths map[schema.GroupKind]string
 	// SyncOwnedBy are owner kinds whose owned objects are synced (see SkipReason).
 	SyncOwnedBy []schema.GroupKind
+	// Rules are the ParkingRules in force, by kind: each replaces the built-in parking of its kind.
+	Rules map[schema.GroupKind]*Rule
+	// ParkNetworking parks Ingresses and LoadBalancer Services too (see networking.go).
+	ParkNetworking bool
 }
 
 // LocalCluster names the cluster dr-syncer runs in, in the source annotation.

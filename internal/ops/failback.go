@@ -68,7 +68,7 @@ func Failback(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error
 	}
 
 	st.step("park the DR workloads in %s/%s", s.Dest.Name, s.DestNamespace)
-	kinds, err := parkedKinds(ctx, s.Dest)
+	kinds, err := parkedKinds(ctx, s.Dest, s.DestNamespace, s.drSelector())
 	if err != nil {
 		return st.rep, err
 	}
@@ -144,7 +144,7 @@ func restoreSource(live *unstructured.Unstructured) (*unstructured.Unstructured,
 		return nil, false, err
 	}
 	annotations := out.GetAnnotations()
-	for _, k := range []string{drv1.AnnotationOriginalReplicas, drv1.AnnotationOriginalReplicasPath, drv1.AnnotationOriginalSuspend, drv1.AnnotationOriginalNodeSelector, drv1.AnnotationSourceFinished, drv1.AnnotationOriginalPaused, drv1.AnnotationOriginalRunStrategy, drv1.AnnotationOriginalHibernation} {
+	for _, k := range []string{drv1.AnnotationOriginalReplicas, drv1.AnnotationOriginalReplicasPath, drv1.AnnotationOriginalSuspend, drv1.AnnotationOriginalNodeSelector, drv1.AnnotationSourceFinished, drv1.AnnotationOriginalPaused, drv1.AnnotationOriginalRunStrategy, drv1.AnnotationOriginalHibernation, drv1.AnnotationOriginalFields} {
 		if _, ok := annotations[k]; ok {
 			delete(annotations, k)
 			changed = true

@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
+	"github.com/dr-syncer/dr-syncer/internal/controller/parkingrule"
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
 	"github.com/dr-syncer/dr-syncer/internal/clustercache"
 	"github.com/dr-syncer/dr-syncer/internal/continuous"
@@ -222,6 +223,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	if err != nil {
 		markStalled(m, err.Error())
 		return ctrl.Result{}, reconcile.TerminalError(err)
+	}
+	if ereq.Transform.Rules, err = parkingrule.InForce(ctx, r.Client, m.Namespace); err != nil {
+		return ctrl.Result{}, err
 	}
 	st := r.states.get(req.NamespacedName, m.UID)
 	ereq.Applied, ereq.Guard = st.applied, st.guard

@@ -1,0 +1,172 @@
+package sync_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
+	"github.com/dr-syncer/dr-syncer/internal/cluster"
+)
+
+// parkingRule is a ParkingRule in the controller's namespace.
+func parkingRule(name, group, kind string, mutate func(*drv1.ParkingRuleSpec)) *drv1.ParkingRule {
+	pr := &drv1.ParkingRule{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: controllerNS},
+		Spec: drv1.ParkingRuleSpec{Group: group, Kind: kind}}
+	mutate(&pr.Spec)
+	return pr
+}
+
+func parked(path, value string) drv1.ParkedField {
+	return drv1.ParkedField{Path: path, ParkedValue: apiextensionsv1.JSON{Raw: []byte(value)}}
+}
+
+// ruleReady waits for the Ready condition of a ParkingRule to have status and returns it.
+func ruleReady(g Gomega, name string, status metav1.ConditionStatus) *metav1.Condition {
+	var c *metav1.Condition
+	g.Eventually(func(g Gomega) {
+		pr := &drv1.ParkingRule{}
+		g.Expect(prod.Client.Get(context.Background(), client.ObjectKey{Namespace: controllerNS, Name: name}, pr)).To(Succeed())
+		c = meta.FindStatusCondition(pr.Status.Conditions, drv1.ConditionReady)
+		g.Expect(c).NotTo(BeNil())
+		g.Expect(c.Status).To(Equal(status))
+		g.Expect(c.ObservedGeneration).To(Equal(pr.Generation))
+	}, time.Minute, 200*time.Millisecond).Should(Succeed())
+	return c
+}
+
+// TestParkingRules: a ParkingRule parks a kind dr-syncer does not know by fields and
+// annotations, and replaces the built-in parking of a kind it knows; each DR copy records what
+// was changed, so that cutover (with the rules deleted) activates it and parks the source the
+// same way, and failback re-parks DR and restores the source. A second rule for one kind is not
+// Ready and names the first.
+func TestParkingRules(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	crd := crdOf("kafka.example.com", "v1", "KafkaCluster", "kafkaclusters")
+	installCRD(t, g, prod, crd)
+	t.Cleanup(func() { removeCRD(t, dr, crd.Name) })
+	gvkKafka := schema.GroupVersionKind{Group: "kafka.example.com", Version: "v1", Kind: "KafkaCluster"}
+
+	kafka := parkingRule("kafka", "kafka.example.com", "KafkaCluster", func(s *drv1.ParkingRuleSpec) {
+		s.Fields = []drv1.ParkedField{parked("/spec/paused", "true"), parked("/spec/brokers/replicas", "0")}
+		s.Annotations = map[string]string{"kafka.example.com/reconcile": "off"}
+	})
+	deploy := parkingRule("deploy", "apps", "Deployment", func(s *drv1.ParkingRuleSpec) {
+		s.Fields = []drv1.ParkedField{parked("/spec/paused", "true")}
+	})
+	create(g, prod, kafka, deploy)
+	t.Cleanup(func() {
+		for _, pr := range []*drv1.ParkingRule{kafka, deploy} {
+			_ = prod.Client.Delete(ctx, pr)
+		}
+	})
+	c := ruleReady(g, "kafka", metav1.ConditionTrue)
+	g.Expect(c.Reason).To(Equal(drv1.ReasonRuleInForce))
+	g.Expect(c.Message).To(ContainSubstring("/spec/paused=true"))
+	ruleReady(g, "deploy", metav1.ConditionTrue)
+
+	dup := parkingRule("kafka-again", "kafka.example.com", "KafkaCluster", func(s *drv1.ParkingRuleSpec) {
+		s.Annotations = map[string]string{"x": "y"}
+	})
+	create(g, prod, dup)
+	c = ruleReady(g, "kafka-again", metav1.ConditionFalse)
+	g.Expect(c.Reason).To(Equal(drv1.ReasonDuplicateRule))
+	g.Expect(c.Message).To(ContainSubstring("ParkingRule kafka already parks KafkaCluster.kafka.example.com"))
+
+	ns := newNamespace(t, g, "rules")
+	k := widget(gvkKafka, ns, "events")
+	k.Object["spec"] = map[string]any{"paused": false, "brokers": map[string]any{"replicas": int64(3)}}
+	k.SetAnnotations(map[string]string{"kafka.example.com/reconcile": "on"})
+	create(g, prod, k, deployment(ns, "web", 3))
+
+	create(g, prod, mapping("rules", ns, ns, func(m *drv1.NamespaceMapping) {
+		m.Spec.ResourceTypes = []string{crd.Name, "deployments"}
+		m.Spec.SyncCRDs = true
+	}))
+	t.Cleanup(func() { deleteMapping(NewWithT(t), "rules") })
+	m := triggerSync(t, g, "rules")
+	g.Expect(m.Status.Phase).To(Equal(drv1.PhaseSynced), failedNames(m))
+	dr.Invalidate()
+
+	type kstate struct {
+		Paused, Replicas any
+		Reconcile        string
+	}
+	kafkaState := func(h *cluster.Handle) kstate {
+		u := get(g, h, gvkKafka, ns, "events")
+		return kstate{nested(g, u, "spec", "paused"), nested(g, u, "spec", "brokers", "replicas"), u.GetAnnotations()["kafka.example.com/reconcile"]}
+	}
+	deployState := func(h *cluster.Handle) (paused any, replicas any) {
+		u := get(g, h, gvkDeployment, ns, "web")
+		p, _, _ := unstructured.NestedFieldNoCopy(u.Object, "spec", "paused")
+		return p, nested(g, u, "spec", "replicas")
+	}
+	parkedK, liveK := kstate{true, int64(0), "off"}, kstate{false, int64(3), "on"}
+	g.Expect(kafkaState(dr)).To(Equal(parkedK))
+	var records []map[string]any
+	g.Expect(json.Unmarshal([]byte(get(g, dr, gvkKafka, ns, "events").GetAnnotations()[drv1.AnnotationOriginalFields]), &records)).To(Succeed())
+	g.Expect(records).To(ContainElement(map[string]any{"path": "/spec/paused", "parked": true, "original": false}))
+	paused, replicas := deployState(dr)
+	g.Expect(paused).To(Equal(true), "the rule replaces the built-in parking of Deployments")
+	g.Expect(replicas).To(BeEquivalentTo(3))
+	g.Expect(get(g, dr, gvkDeployment, ns, "web").GetAnnotations()).NotTo(HaveKey(drv1.AnnotationOriginalReplicas))
+
+	// The copies describe themselves: cutover and failback need no rule.
+	for _, pr := range []*drv1.ParkingRule{kafka, deploy, dup} {
+		g.Expect(prod.Client.Delete(ctx, pr)).To(Succeed())
+	}
+	s := opsScope(ns, ns, "rules")
+	cutover(g, s)
+	g.Expect(kafkaState(dr)).To(Equal(liveK))
+	g.Expect(kafkaState(prod)).To(Equal(parkedK), "the source is parked the way its copy was")
+	paused, _ = deployState(dr)
+	g.Expect(paused).To(BeNil())
+	paused, _ = deployState(prod)
+	g.Expect(paused).To(Equal(true))
+
+	failback(g, s)
+	g.Expect(kafkaState(dr)).To(Equal(parkedK))
+	g.Expect(kafkaState(prod)).To(Equal(liveK))
+	g.Expect(get(g, prod, gvkKafka, ns, "events").GetAnnotations()).NotTo(HaveKey(drv1.AnnotationOriginalFields))
+	paused, _ = deployState(dr)
+	g.Expect(paused).To(Equal(true))
+	paused, _ = deployState(prod)
+	g.Expect(paused).To(BeNil())
+}
+
+// TestParkingRuleValidation: the API server refuses rules that cannot work, saying why.
+func TestParkingRuleValidation(t *testing.T) {
+	g := NewWithT(t)
+	cases := []struct {
+		name   string
+		mutate func(*drv1.ParkingRuleSpec)
+		want   string
+	}{
+		{"nothing", func(*drv1.ParkingRuleSpec) {}, "set at least one"},
+		{"stash and fields", func(s *drv1.ParkingRuleSpec) {
+			s.Stash = true
+			s.Fields = []drv1.ParkedField{parked("/spec/a", "1")}
+		}, "excludes fields and annotations"},
+		{"not a pointer", func(s *drv1.ParkingRuleSpec) { s.Fields = []drv1.ParkedField{parked("spec/a", "1")} }, "must be a JSON pointer"},
+		{"list index", func(s *drv1.ParkingRuleSpec) { s.Fields = []drv1.ParkedField{parked("/spec/items/0", "1")} }, "may not index into a list"},
+		{"metadata", func(s *drv1.ParkingRuleSpec) { s.Fields = []drv1.ParkedField{parked("/metadata/labels", "{}")} }, "not metadata"},
+		{"own annotation", func(s *drv1.ParkingRuleSpec) { s.Annotations = map[string]string{"dr-syncer.io/x": "1"} }, "dr-syncer's own"},
+	}
+	for i, tc := range cases {
+		pr := parkingRule("invalid-"+strings.ReplaceAll(tc.name, " ", "-"), "example.com", "Thing", tc.mutate)
+		err := prod.Client.Create(context.Background(), pr)
+		g.Expect(err).To(HaveOccurred(), "case %d %s", i, tc.name)
+		g.Expect(err.Error()).To(ContainSubstring(tc.want), "case %s", tc.name)
+	}
+}

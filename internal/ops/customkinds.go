@@ -121,7 +121,7 @@ func parkSource(kinds []workloadKind, copies []workload) changeFunc {
 	}
 	return func(live *unstructured.Unstructured) (*unstructured.Unstructured, bool, error) {
 		gk := live.GroupVersionKind().GroupKind()
-		key := workload{kind: kindOf(kinds, gk), obj: live}.key()
+		key := workload{kind: kindFor(kinds, gk), obj: live}.key()
 		var inject string
 		var value string
 		if v, ok := fields[key]; ok {
@@ -148,8 +148,8 @@ func parkSource(kinds []workloadKind, copies []workload) changeFunc {
 	}
 }
 
-// kindOf returns the kind of kinds for gk (a stand-in without one, for keys).
-func kindOf(kinds []workloadKind, gk schema.GroupKind) *workloadKind {
+// kindFor returns the kind of kinds for gk (a stand-in without one, for keys).
+func kindFor(kinds []workloadKind, gk schema.GroupKind) *workloadKind {
 	for i := range kinds {
 		if kinds[i].gvr.Group == gk.Group && kinds[i].kind == gk.Kind {
 			return &kinds[i]

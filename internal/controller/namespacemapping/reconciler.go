@@ -21,10 +21,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
-	"github.com/dr-syncer/dr-syncer/internal/controller/parkingrule"
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
 	"github.com/dr-syncer/dr-syncer/internal/clustercache"
 	"github.com/dr-syncer/dr-syncer/internal/continuous"
+	"github.com/dr-syncer/dr-syncer/internal/controller/parkingrule"
 	"github.com/dr-syncer/dr-syncer/internal/engine"
 	"github.com/dr-syncer/dr-syncer/internal/metrics"
 )

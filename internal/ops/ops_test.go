@@ -144,7 +144,7 @@ func TestScaleKindRoundTrip(t *testing.T) {
 	if err != nil || !changed || k.state(restored) != "count=4" || len(restored.GetAnnotations()) != 0 {
 		t.Errorf("restore: %v %v %s %v", changed, err, k.state(restored), restored.GetAnnotations())
 	}
-	if _, changed, _ := parkSource([]workloadKind{k})(parked); changed {
+	if _, changed, _ := parkSource([]workloadKind{k}, nil)(parked); changed {
 		t.Error("a second park changes something")
 	}
 }

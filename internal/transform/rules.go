@@ -57,6 +57,9 @@ type fieldRecord struct {
 	Parked   json.RawMessage `json:"parked,omitempty"`
 	Original json.RawMessage `json:"original,omitempty"`
 	Absent   bool            `json:"absent,omitempty"`
+	// Created is the outermost object that parking created to hold an absent field (such as
+	// /spec/a for /spec/a/b when the object had no /spec/a): activation removes it again.
+	Created string `json:"created,omitempty"`
 }
 
 // fieldSpec is what a record needs to park: where, and to what (nil: removed).
@@ -162,6 +165,9 @@ func fieldsParking(specs []fieldSpec) *parking {
 				}
 				if !found || v == nil {
 					records[i].Absent = true
+					if s.parked != nil {
+						records[i].Created = missingAncestor(obj.Object, s.fields)
+					}
 					continue
 				}
 				if records[i].Original, err = json.Marshal(v); err != nil {
@@ -181,6 +187,13 @@ func fieldsParking(specs []fieldSpec) *parking {
 					return fmt.Errorf("annotation %s: %w", drv1.AnnotationOriginalFields, err)
 				}
 				if r.Absent || r.Original == nil {
+					if r.Created != "" {
+						created, err := pointerFields(r.Created)
+						if err != nil || len(created) >= len(fields) || !slices.Equal(created, fields[:len(created)]) {
+							return fmt.Errorf("annotation %s: created %q is not an object around %s", drv1.AnnotationOriginalFields, r.Created, r.Path)
+						}
+						fields = created
+					}
 					unstructured.RemoveNestedField(obj.Object, fields...)
 					continue
 				}
@@ -195,6 +208,27 @@ func fieldsParking(specs []fieldSpec) *parking {
 			return nil
 		},
 	}
+}
+
+// missingAncestor is the pointer of the outermost object on the way to fields that obj lacks,
+// or "" when only the field itself is missing.
+func missingAncestor(obj map[string]any, fields []string) string {
+	m := obj
+	for i, f := range fields[:len(fields)-1] {
+		child, ok := m[f].(map[string]any)
+		if !ok {
+			if m[f] != nil {
+				return "" // not an object: setting the field fails, nothing is created
+			}
+			var b strings.Builder
+			for _, g := range fields[:i+1] {
+				b.WriteString("/" + jsonpointer.Escape(g))
+			}
+			return b.String()
+		}
+		m = child
+	}
+	return ""
 }
 
 // setField sets v at fields, creating missing objects on the way; a value on the way that is

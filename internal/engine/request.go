@@ -80,6 +80,9 @@ type Action struct {
 	Drift bool
 	// Reason and Message explain conflicts, skips and failures.
 	Reason, Message string
+	// Parked says how the DR object is held back until cutover ("" when it is not), such as
+	// "spec.replicas=0 (source: 3)".
+	Parked string
 	// Desired and Live are kept only with Request.KeepObjects.
 	Desired, Live *unstructured.Unstructured
 }

@@ -340,6 +340,10 @@ type SyncStats struct {
 	Conflicts int32 `json:"conflicts"`
 	// +optional
 	Failed int32 `json:"failed"`
+	// stashed counts the objects of stashed kinds (ParkingRule stash: true), held in Secrets
+	// of type dr-syncer.io/stash until cutover.
+	// +optional
+	Stashed int32 `json:"stashed,omitempty"`
 }
 
 // FailedResource is one object the last sync could not write.

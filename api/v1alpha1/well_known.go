@@ -39,6 +39,9 @@ const (
 	// <value before>} or, for a field that was not set, "absent": true. Cutover and failback read
 	// it alone, with no rule.
 	AnnotationOriginalFields = "dr-syncer.io/original-fields"
+	// AnnotationStashed on a stash Secret (type dr-syncer.io/stash) names the object it holds
+	// until cutover: Kind.group/name.
+	AnnotationStashed = "dr-syncer.io/stashed"
 	// AnnotationSourceFinished on a DR Job records that the source Job had finished when it was
 	// last synced: "Complete" or "Failed". Cutover never resumes such a Job.
 	AnnotationSourceFinished = "dr-syncer.io/source-finished"

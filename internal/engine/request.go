@@ -3,6 +3,7 @@
 package engine
 
 import (
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -139,6 +140,9 @@ func (r *Result) record(a Action) {
 	}
 	if a.Type != ActionDelete && a.Name != "" {
 		r.Stats.Total++
+	}
+	if a.Type != ActionFailed && strings.HasPrefix(a.Parked, "stashed") {
+		r.Stats.Stashed++
 	}
 	if !keepObjects(a) {
 		a.Desired, a.Live = nil, nil

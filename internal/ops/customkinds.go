@@ -16,6 +16,7 @@ import (
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
+	"github.com/dr-syncer/dr-syncer/internal/engine"
 	"github.com/dr-syncer/dr-syncer/internal/transform"
 )
 
@@ -183,7 +184,11 @@ func recordedKinds(ctx context.Context, dr *cluster.Handle, ns string, sel label
 				continue
 			}
 			have[gk] = true
-			k := workloadKind{gvr: gv.WithResource(r.Name), kind: r.Kind, annotation: drv1.AnnotationOriginalFields, custom: true}
+			gvr := gv.WithResource(r.Name)
+			if engine.NeverSynced(engine.Type{GVR: gvr}) && gvr.Resource != "replicasets" && gvr.Resource != "jobs" {
+				continue // runtime state (Pods, Events, Endpoints, ...): never a copy
+			}
+			k := workloadKind{gvr: gvr, kind: r.Kind, annotation: drv1.AnnotationOriginalFields, custom: true}
 			ws, err := listKind(ctx, dr, ns, sel, &k)
 			if apierrors.IsForbidden(err) || apierrors.IsMethodNotSupported(err) {
 				continue // a type dr-syncer may not list in DR holds no copy of its

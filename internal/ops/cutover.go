@@ -149,6 +149,7 @@ func Cutover(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error)
 		return true
 	}, transform.Activate, st)
 	errs = append(errs, aerr...)
+	errs = append(errs, unstashAll(ctx, g, s, st)...)
 	return st.rep, errors.Join(errs...)
 }
 

@@ -81,9 +81,13 @@ func Park(obj *unstructured.Unstructured) (out *unstructured.Unstructured, chang
 }
 
 // ParkedSummary says how a DR object is held back until cutover, for plans and reports:
-// "spec.replicas=0 (source: 3)", "fields /spec/paused (recorded)"; "" when it is not parked (a
-// kind never parked, or a scale-override that keeps the source count).
+// "parked: spec.replicas=0 (source: 3)", "parked: /spec/paused (originals recorded)",
+// "stashed: Kind.group/name ..." for a stash Secret; "" when it is not held back (a kind never
+// parked, or a scale-override that keeps the source count).
 func ParkedSummary(obj *unstructured.Unstructured) string {
+	if IsStash(obj) {
+		return "stashed: " + obj.GetAnnotations()[drv1.AnnotationStashed] + " is held in this Secret until cutover"
+	}
 	p, err := parkingOf(obj)
 	if err != nil || p == nil {
 		return ""

@@ -20,9 +20,24 @@ func ToDestination(obj *unstructured.Unstructured, opts Options) (*unstructured.
 		return nil, err
 	}
 	gk := groupKind(out)
-	// What DR needs of the object first, then how it is parked.
+	err := toDestinationContent(out, obj, opts)
+	if err == nil {
+		if rule, ok := opts.Rules[gk]; ok {
+			err = parkByRule(out, rule)
+		} else {
+			err = parkBuiltin(out, obj, gk, opts)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// toDestinationContent makes what DR needs of an object's content (before any parking).
+func toDestinationContent(out, obj *unstructured.Unstructured, opts Options) error {
 	var err error
-	switch gk {
+	switch groupKind(out) {
 	case gkJob:
 		err = jobToDestination(out)
 	case gkService:
@@ -36,20 +51,10 @@ func ToDestination(obj *unstructured.Unstructured, opts Options) (*unstructured.
 	case gkNetworkPolicy:
 		err = retargetNamespaceSelectors(out, opts.SourceNamespace, opts.DestNamespace)
 	}
-	if err == nil {
-		err = claimTemplatesToDestination(out, opts.PVC)
-	}
-	if err == nil {
-		if rule, ok := opts.Rules[gk]; ok {
-			err = parkByRule(out, rule)
-		} else {
-			err = parkBuiltin(out, obj, gk, opts)
-		}
-	}
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return out, nil
+	return claimTemplatesToDestination(out, opts.PVC)
 }
 
 // parkBuiltin parks out the way dr-syncer parks its kind without a rule.

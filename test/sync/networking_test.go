@@ -14,7 +14,6 @@ import (
 	"github.com/dr-syncer/dr-syncer/internal/transform"
 )
 
-
 // TestParkNetworking: with parkNetworking, an Ingress gets a class no controller serves and a
 // LoadBalancer Service becomes ClusterIP in DR, both out of external-dns's reach; cutover
 // restores them (and parks the source the same way), failback the reverse. Without it they are

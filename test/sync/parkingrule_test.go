@@ -8,6 +8,7 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -17,6 +18,8 @@ import (
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
+	"github.com/dr-syncer/dr-syncer/internal/engine"
+	"github.com/dr-syncer/dr-syncer/internal/transform"
 )
 
 // parkingRule is a ParkingRule in the controller's namespace.
@@ -169,4 +172,82 @@ func TestParkingRuleValidation(t *testing.T) {
 		g.Expect(err).To(HaveOccurred(), "case %d %s", i, tc.name)
 		g.Expect(err.Error()).To(ContainSubstring(tc.want), "case %s", tc.name)
 	}
+}
+
+// TestStashRule: a stashed kind has no object in the DR namespace while it is a standby; each
+// object is held in a Secret of type dr-syncer.io/stash, counted as stashed in the status and
+// shown so by a plan. Cutover (with the rule gone) creates the objects from the Secrets;
+// failback stashes the live objects again, with their DR content, and removes them.
+func TestStashRule(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	crd := crdOf("stash.example.com", "v1", "Broker", "brokers")
+	installCRD(t, g, prod, crd)
+	t.Cleanup(func() { removeCRD(t, dr, crd.Name) })
+	gvk := schema.GroupVersionKind{Group: "stash.example.com", Version: "v1", Kind: "Broker"}
+	rule := parkingRule("brokers", "stash.example.com", "Broker", func(s *drv1.ParkingRuleSpec) { s.Stash = true })
+	create(g, prod, rule)
+	t.Cleanup(func() { _ = prod.Client.Delete(ctx, rule) })
+	g.Expect(ruleReady(g, "brokers", metav1.ConditionTrue).Message).To(ContainSubstring("stashes Broker.stash.example.com"))
+
+	ns := newNamespace(t, g, "stash")
+	b := widget(gvk, ns, "events")
+	b.Object["spec"] = map[string]any{"partitions": int64(12)}
+	create(g, prod, b)
+	create(g, prod, mapping("stash", ns, ns, func(m *drv1.NamespaceMapping) {
+		m.Spec.ResourceTypes = []string{crd.Name}
+		m.Spec.SyncCRDs = true
+	}))
+	t.Cleanup(func() { deleteMapping(NewWithT(t), "stash") })
+	m := triggerSync(t, g, "stash")
+	g.Expect(m.Status.Phase).To(Equal(drv1.PhaseSynced), failedNames(m))
+	g.Expect(m.Status.LastSyncStats.Stashed).To(BeEquivalentTo(1))
+	dr.Invalidate()
+	g.Expect(absent(dr, gvk, ns, "events")).To(BeTrue(), "a stashed kind is not created in the DR namespace")
+
+	secretName := transform.StashName(gvk.GroupKind(), "events")
+	stash := &corev1.Secret{}
+	g.Expect(dr.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: secretName}, stash)).To(Succeed())
+	g.Expect(string(stash.Type)).To(Equal(transform.StashSecretType))
+	g.Expect(stash.Labels).To(HaveKeyWithValue(drv1.LabelMapping, engine.MappingID(controllerNS, "stash")))
+	g.Expect(stash.Annotations).To(HaveKeyWithValue(drv1.AnnotationStashed, "Broker.stash.example.com/events"))
+	held := map[string]any{}
+	g.Expect(json.Unmarshal(stash.Data[transform.StashDataKey], &held)).To(Succeed())
+	g.Expect(held["spec"]).To(Equal(map[string]any{"partitions": float64(12)}))
+
+	// A plan shows it as stashed, and a second sync changes nothing.
+	s := opsScope(ns, ns, "stash")
+	s.Sync = engine.Request{Source: prod, Dest: dr, ResourceTypes: []string{crd.Name}, Transform: transform.Options{
+		SourceNamespace: ns, DestNamespace: ns, MappingID: engine.MappingID(controllerNS, "stash"),
+		Rules: map[schema.GroupKind]*transform.Rule{gvk.GroupKind(): {Name: "x", Stash: true}}}, DryRun: true}
+	res, err := engine.Sync(ctx, s.Sync)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(res.Stats.Stashed).To(BeEquivalentTo(1))
+	g.Expect(res.Stats.Created + res.Stats.Updated).To(BeZero())
+	var parkedAs []string
+	for _, a := range res.Actions {
+		parkedAs = append(parkedAs, a.Parked)
+	}
+	g.Expect(parkedAs).To(ContainElement(HavePrefix("stashed: Broker.stash.example.com/events")))
+
+	// The stash needs no rule: cutover creates the object from it.
+	g.Expect(prod.Client.Delete(ctx, rule)).To(Succeed())
+	s.Sync = engine.Request{}
+	rep := cutover(g, s)
+	live := get(g, dr, gvk, ns, "events")
+	g.Expect(nested(g, live, "spec", "partitions")).To(BeEquivalentTo(12))
+	g.Expect(engine.Owns(live, engine.MappingID(controllerNS, "stash"))).To(BeTrue())
+	g.Expect(rep.Warnings).To(ContainElement(ContainSubstring("1 stashed objects created in DR")))
+	cutover(g, s) // again: nothing to create
+
+	// Changed while live; failback stashes what DR ran and removes it.
+	g.Expect(unstructured.SetNestedField(live.Object, int64(24), "spec", "partitions")).To(Succeed())
+	g.Expect(dr.Client.Update(ctx, live)).To(Succeed())
+	failback(g, s)
+	g.Expect(absent(dr, gvk, ns, "events")).To(BeTrue(), "failback removes the live stashed object")
+	g.Expect(dr.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: secretName}, stash)).To(Succeed())
+	held = map[string]any{}
+	g.Expect(json.Unmarshal(stash.Data[transform.StashDataKey], &held)).To(Succeed())
+	g.Expect(held["spec"]).To(Equal(map[string]any{"partitions": float64(24)}))
+	g.Expect(held["metadata"]).NotTo(HaveKey("uid"))
 }

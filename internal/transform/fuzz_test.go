@@ -1,6 +1,8 @@
 package transform
 
 import (
+	"encoding/base64"
+
 	"testing"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -171,6 +173,43 @@ func FuzzParkingRecords(f *testing.F) {
 					t.Fatal("Activate/Park mutated its input")
 				}
 			}
+		}
+	})
+}
+
+// FuzzStash: whatever source object ToStash accepts, its stash Secret gives back, through
+// Unstash, the object's standby copy; stash data of any shape is an error, never a panic.
+func FuzzStash(f *testing.F) {
+	f.Add([]byte(`{"metadata":{"name":"events","labels":{"a":"b"}},"spec":{"brokers":3}}`), []byte(`{}`))
+	f.Add([]byte(`{"metadata":{"name":"x","annotations":null},"data":{"k":"dg=="}}`), []byte(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"}}`))
+	f.Add([]byte(`{"metadata":{"name":"x"}}`), []byte(`not json`))
+	f.Fuzz(func(t *testing.T, body, data []byte) {
+		var m map[string]any
+		if err := utiljson.Unmarshal(body, &m); err != nil || m == nil {
+			t.Skip()
+		}
+		m["apiVersion"], m["kind"] = "kafka.example.com/v1", "KafkaCluster"
+		in := &unstructured.Unstructured{Object: m}
+		opts := testOpts
+		opts.Rules = map[schema.GroupKind]*Rule{{Group: "kafka.example.com", Kind: "KafkaCluster"}: {Name: "fuzz/stash", Stash: true}}
+		s, err := ToStash(in, opts)
+		if err == nil {
+			held, err := Unstash(s)
+			if err != nil {
+				t.Fatalf("Unstash of a fresh stash: %v", err)
+			}
+			plain := opts
+			plain.Rules = nil
+			want, err := ToDestination(in, plain)
+			if err == nil && !equality.Semantic.DeepEqual(held.Object, want.Object) {
+				t.Fatalf("held %v, want %v", held.Object, want.Object)
+			}
+			if SkipReason(s, testOpts) == "" {
+				t.Fatal("a stash Secret would be synced")
+			}
+			// Foreign data in the Secret: refused or decoded, never a panic.
+			s.Object["data"] = map[string]any{StashDataKey: base64.StdEncoding.EncodeToString(data)}
+			_, _ = Unstash(s)
 		}
 	})
 }

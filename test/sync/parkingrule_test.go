@@ -3,6 +3,7 @@ package sync_test
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -14,11 +15,13 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
 	"github.com/dr-syncer/dr-syncer/internal/engine"
+	"github.com/dr-syncer/dr-syncer/internal/testbed"
 	"github.com/dr-syncer/dr-syncer/internal/transform"
 )
 
@@ -230,15 +233,19 @@ func TestStashRule(t *testing.T) {
 	}
 	g.Expect(parkedAs).To(ContainElement(HavePrefix("stashed: Broker.stash.example.com/events")))
 
-	// The stash needs no rule: cutover creates the object from it.
+	// The stash needs no rule and no source: cutover creates the object from it with the
+	// ParkingRule gone and production down.
 	g.Expect(prod.Client.Delete(ctx, rule)).To(Succeed())
 	s.Sync = engine.Request{}
+	s.Source = downSource(t, g)
 	rep := cutover(g, s)
+	g.Expect(rep.Warnings).To(ContainElement(ContainSubstring("source is unreachable")))
 	live := get(g, dr, gvk, ns, "events")
 	g.Expect(nested(g, live, "spec", "partitions")).To(BeEquivalentTo(12))
 	g.Expect(engine.Owns(live, engine.MappingID(controllerNS, "stash"))).To(BeTrue())
 	g.Expect(rep.Warnings).To(ContainElement(ContainSubstring("1 stashed objects created in DR")))
 	cutover(g, s) // again: nothing to create
+	s.Source = prod
 
 	// Changed while live; failback stashes what DR ran and removes it.
 	g.Expect(unstructured.SetNestedField(live.Object, int64(24), "spec", "partitions")).To(Succeed())
@@ -250,4 +257,22 @@ func TestStashRule(t *testing.T) {
 	g.Expect(json.Unmarshal(stash.Data[transform.StashDataKey], &held)).To(Succeed())
 	g.Expect(held["spec"]).To(Equal(map[string]any{"partitions": float64(24)}))
 	g.Expect(held["metadata"]).NotTo(HaveKey("uid"))
+}
+
+// downSource is a handle of the source cluster that does not answer: its proxy is stopped.
+func downSource(t *testing.T, g Gomega) *cluster.Handle {
+	t.Helper()
+	u, err := url.Parse(prodTB.Config.Host)
+	g.Expect(err).NotTo(HaveOccurred())
+	proxy, err := testbed.NewProxy(u.Host)
+	g.Expect(err).NotTo(HaveOccurred())
+	t.Cleanup(proxy.Close)
+	kubeconfig, err := proxy.Kubeconfig(prodTB.Kubeconfig)
+	g.Expect(err).NotTo(HaveOccurred())
+	cfg, err := clientcmd.RESTConfigFromKubeConfig(kubeconfig)
+	g.Expect(err).NotTo(HaveOccurred())
+	h, err := cluster.New("prod-down", cfg)
+	g.Expect(err).NotTo(HaveOccurred())
+	proxy.Stop()
+	return h
 }

@@ -132,7 +132,14 @@ func TestParkingRules(t *testing.T) {
 	for _, pr := range []*drv1.ParkingRule{kafka, deploy, dup} {
 		g.Expect(prod.Client.Delete(ctx, pr)).To(Succeed())
 	}
+	// Production down: DR comes live from the records alone; the source is left as it was.
 	s := opsScope(ns, ns, "rules")
+	s.Source = downSource(t, g)
+	cutover(g, s)
+	g.Expect(kafkaState(dr)).To(Equal(liveK))
+	// Production back: cutover again parks the source the way its copy was, and changes
+	// nothing in DR.
+	s.Source = prod
 	cutover(g, s)
 	g.Expect(kafkaState(dr)).To(Equal(liveK))
 	g.Expect(kafkaState(prod)).To(Equal(parkedK), "the source is parked the way its copy was")

@@ -283,3 +283,54 @@ func downSource(t *testing.T, g Gomega) *cluster.Handle {
 	proxy.Stop()
 	return h
 }
+
+// TestContinuousStash: in Continuous mode, a source object of a stashed kind is stashed as it
+// is created and changed, and its stash removed when it is deleted; the kind never appears in
+// the DR namespace.
+func TestContinuousStash(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	crd := crdOf("cstash.example.com", "v1", "Queue", "queues")
+	installCRD(t, g, prod, crd)
+	installCRD(t, g, dr, crdOf("cstash.example.com", "v1", "Queue", "queues")) // served in DR before the watcher starts
+	gvk := schema.GroupVersionKind{Group: "cstash.example.com", Version: "v1", Kind: "Queue"}
+	rule := parkingRule("queues", "cstash.example.com", "Queue", func(s *drv1.ParkingRuleSpec) { s.Stash = true })
+	create(g, prod, rule)
+	t.Cleanup(func() { _ = prod.Client.Delete(ctx, rule) })
+	ruleReady(g, "queues", metav1.ConditionTrue)
+
+	ns := newNamespace(t, g, "cstash")
+	create(g, prod, widget(gvk, ns, "a"))
+	create(g, prod, mapping("cstash", ns, ns, continuousMapping, func(m *drv1.NamespaceMapping) {
+		m.Spec.ResourceTypes = []string{crd.Name}
+	}))
+	t.Cleanup(func() { deleteMapping(NewWithT(t), "cstash") })
+	waitMapping(g, "cstash", func(m *drv1.NamespaceMapping) bool { return m.Status.Phase == drv1.PhaseSynced })
+
+	held := func(name string) func() any {
+		return func() any {
+			s := &corev1.Secret{}
+			if err := dr.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: transform.StashName(gvk.GroupKind(), name)}, s); err != nil {
+				return err.Error()
+			}
+			obj := map[string]any{}
+			if err := json.Unmarshal(s.Data[transform.StashDataKey], &obj); err != nil {
+				return err.Error()
+			}
+			return obj["spec"]
+		}
+	}
+	g.Eventually(held("a")).WithTimeout(30 * time.Second).Should(Equal(map[string]any{"size": float64(3)}))
+
+	b := widget(gvk, ns, "b")
+	create(g, prod, b)
+	g.Eventually(held("b")).WithTimeout(30 * time.Second).Should(Equal(map[string]any{"size": float64(3)}))
+	live := get(g, prod, gvk, ns, "b")
+	g.Expect(unstructured.SetNestedField(live.Object, int64(5), "spec", "size")).To(Succeed())
+	g.Expect(prod.Client.Update(ctx, live)).To(Succeed())
+	g.Eventually(held("b")).WithTimeout(30 * time.Second).Should(Equal(map[string]any{"size": float64(5)}))
+	g.Expect(prod.Client.Delete(ctx, live)).To(Succeed())
+	g.Eventually(held("b")).WithTimeout(30 * time.Second).Should(ContainSubstring("not found"))
+	g.Expect(absent(dr, gvk, ns, "a")).To(BeTrue())
+	g.Expect(absent(dr, gvk, ns, "b")).To(BeTrue())
+}

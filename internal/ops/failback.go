@@ -68,6 +68,10 @@ func Failback(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error
 	}
 
 	st.step("park the DR workloads in %s/%s", s.Dest.Name, s.DestNamespace)
+	// Stashed first: a stashed object is removed from DR, not parked.
+	if err := restashAll(ctx, g, s, st); err != nil {
+		return st.rep, fmt.Errorf("stashed objects could not be stashed again: %w; DR is still marked live and the source was not changed: fix the cause and re-run failback", err)
+	}
 	kinds, err := parkedKinds(ctx, s.Dest, s.DestNamespace, s.drSelector())
 	if err != nil {
 		return st.rep, err
@@ -85,9 +89,6 @@ func Failback(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error
 		if _, live, _ := transform.Park(w.obj); live && !s.copiedFromSourceNamespace(w) {
 			othersLive = append(othersLive, fmt.Sprintf("%s (mapping %s)", w.key(), w.obj.GetLabels()[drv1.LabelMapping]))
 		}
-	}
-	if err := restashAll(ctx, g, s, st); err != nil {
-		return st.rep, fmt.Errorf("stashed objects could not be stashed again: %w; DR is still marked live and the source was not changed: fix the cause and re-run failback", err)
 	}
 	if _, errs := changeAll(ctx, g, engine.SideDR, drWorkloads, s.copiedFromSourceNamespace, transform.Park, st); len(errs) > 0 {
 		return st.rep, fmt.Errorf("%d DR workloads could not be parked: %w; DR is still marked live and the source was not changed, so nothing runs on both sides: fix the cause (an admission policy, a quota, RBAC) and re-run failback",

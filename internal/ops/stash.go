@@ -92,7 +92,7 @@ func unstashAll(ctx context.Context, g *engine.Gate, s *Scope, st *steps) []erro
 		}
 	}
 	if created > 0 {
-		st.warn("%d stashed objects created in DR; their source objects are not parked by cutover (a stash rule says nothing of how to park them): stop them in the source if they must not run on both sides", created)
+		st.warn("%d stashed objects created in DR; this cutover did not park their source objects (a stash rule says nothing of how to park them): stop them in the source if they must not run on both sides", created)
 	}
 	return errs
 }

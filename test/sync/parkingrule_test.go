@@ -196,24 +196,31 @@ func TestStashRule(t *testing.T) {
 	t.Cleanup(func() { removeCRD(t, dr, crd.Name) })
 	gvk := schema.GroupVersionKind{Group: "stash.example.com", Version: "v1", Kind: "Broker"}
 	rule := parkingRule("brokers", "stash.example.com", "Broker", func(s *drv1.ParkingRuleSpec) { s.Stash = true })
-	create(g, prod, rule)
-	t.Cleanup(func() { _ = prod.Client.Delete(ctx, rule) })
+	// A kind dr-syncer parks by itself can be stashed instead.
+	deployRule := parkingRule("stash-deployments", "apps", "Deployment", func(s *drv1.ParkingRuleSpec) { s.Stash = true })
+	create(g, prod, rule, deployRule)
+	t.Cleanup(func() {
+		_ = prod.Client.Delete(ctx, rule)
+		_ = prod.Client.Delete(ctx, deployRule)
+	})
 	g.Expect(ruleReady(g, "brokers", metav1.ConditionTrue).Message).To(ContainSubstring("stashes Broker.stash.example.com"))
+	ruleReady(g, "stash-deployments", metav1.ConditionTrue)
 
 	ns := newNamespace(t, g, "stash")
 	b := widget(gvk, ns, "events")
 	b.Object["spec"] = map[string]any{"partitions": int64(12)}
-	create(g, prod, b)
+	create(g, prod, b, deployment(ns, "web", 2))
 	create(g, prod, mapping("stash", ns, ns, func(m *drv1.NamespaceMapping) {
-		m.Spec.ResourceTypes = []string{crd.Name}
+		m.Spec.ResourceTypes = []string{crd.Name, "deployments"}
 		m.Spec.SyncCRDs = true
 	}))
 	t.Cleanup(func() { deleteMapping(NewWithT(t), "stash") })
 	m := triggerSync(t, g, "stash")
 	g.Expect(m.Status.Phase).To(Equal(drv1.PhaseSynced), failedNames(m))
-	g.Expect(m.Status.LastSyncStats.Stashed).To(BeEquivalentTo(1))
+	g.Expect(m.Status.LastSyncStats.Stashed).To(BeEquivalentTo(2))
 	dr.Invalidate()
 	g.Expect(absent(dr, gvk, ns, "events")).To(BeTrue(), "a stashed kind is not created in the DR namespace")
+	g.Expect(absent(dr, gvkDeployment, ns, "web")).To(BeTrue())
 
 	secretName := transform.StashName(gvk.GroupKind(), "events")
 	stash := &corev1.Secret{}
@@ -243,14 +250,16 @@ func TestStashRule(t *testing.T) {
 	// The stash needs no rule and no source: cutover creates the object from it with the
 	// ParkingRule gone and production down.
 	g.Expect(prod.Client.Delete(ctx, rule)).To(Succeed())
+	g.Expect(prod.Client.Delete(ctx, deployRule)).To(Succeed())
 	s.Sync = engine.Request{}
 	s.Source = downSource(t, g)
 	rep := cutover(g, s)
+	expectReplicas(g, dr, gvkDeployment, ns, "web", 2, "")
 	g.Expect(rep.Warnings).To(ContainElement(ContainSubstring("source is unreachable")))
 	live := get(g, dr, gvk, ns, "events")
 	g.Expect(nested(g, live, "spec", "partitions")).To(BeEquivalentTo(12))
 	g.Expect(engine.Owns(live, engine.MappingID(controllerNS, "stash"))).To(BeTrue())
-	g.Expect(rep.Warnings).To(ContainElement(ContainSubstring("1 stashed objects created in DR")))
+	g.Expect(rep.Warnings).To(ContainElement(ContainSubstring("2 stashed objects created in DR")))
 	cutover(g, s) // again: nothing to create
 	s.Source = prod
 
@@ -259,6 +268,7 @@ func TestStashRule(t *testing.T) {
 	g.Expect(dr.Client.Update(ctx, live)).To(Succeed())
 	failback(g, s)
 	g.Expect(absent(dr, gvk, ns, "events")).To(BeTrue(), "failback removes the live stashed object")
+	g.Eventually(func() bool { return absent(dr, gvkDeployment, ns, "web") }).WithTimeout(30*time.Second).Should(BeTrue(), "a stashed Deployment is removed, not parked")
 	g.Expect(dr.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: secretName}, stash)).To(Succeed())
 	held = map[string]any{}
 	g.Expect(json.Unmarshal(stash.Data[transform.StashDataKey], &held)).To(Succeed())

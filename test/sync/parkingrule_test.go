@@ -344,3 +344,30 @@ func TestContinuousStash(t *testing.T) {
 	g.Expect(absent(dr, gvk, ns, "a")).To(BeTrue())
 	g.Expect(absent(dr, gvk, ns, "b")).To(BeTrue())
 }
+
+// TestStashingAKindPrunesItsCopies: when a kind becomes stashed, its copies in the DR namespace
+// are pruned by the next sync and the objects wait in their stash instead.
+func TestStashingAKindPrunesItsCopies(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t, g, "restash")
+	create(g, prod, configMap(ns, "settings"))
+	create(g, prod, mapping("restash", ns, ns, func(m *drv1.NamespaceMapping) { m.Spec.ResourceTypes = []string{"configmaps"} }))
+	t.Cleanup(func() { deleteMapping(NewWithT(t), "restash") })
+	m := triggerSync(t, g, "restash")
+	g.Expect(m.Status.Phase).To(Equal(drv1.PhaseSynced), failedNames(m))
+	g.Expect(absent(dr, gvkConfigMap, ns, "settings")).To(BeFalse())
+
+	rule := parkingRule("stash-configmaps", "", "ConfigMap", func(s *drv1.ParkingRuleSpec) { s.Stash = true })
+	create(g, prod, rule)
+	t.Cleanup(func() { _ = prod.Client.Delete(ctx, rule) })
+	ruleReady(g, "stash-configmaps", metav1.ConditionTrue)
+	m = triggerSync(t, g, "restash")
+	g.Expect(m.Status.Phase).To(Equal(drv1.PhaseSynced), failedNames(m))
+	g.Expect(m.Status.LastSyncStats.Deleted).To(BeEquivalentTo(1))
+	g.Expect(m.Status.LastSyncStats.Stashed).To(BeEquivalentTo(1))
+	g.Expect(absent(dr, gvkConfigMap, ns, "settings")).To(BeTrue(), "the copy of a stashed kind is pruned")
+	stash := &corev1.Secret{}
+	g.Expect(dr.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: transform.StashName(schema.GroupKind{Kind: "ConfigMap"}, "settings")}, stash)).To(Succeed())
+	g.Expect(stash.Annotations).To(HaveKeyWithValue(drv1.AnnotationStashed, "ConfigMap/settings"))
+}

@@ -21,6 +21,7 @@ import (
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
 	"github.com/dr-syncer/dr-syncer/internal/engine"
+	"github.com/dr-syncer/dr-syncer/internal/ops"
 	"github.com/dr-syncer/dr-syncer/internal/testbed"
 	"github.com/dr-syncer/dr-syncer/internal/transform"
 )
@@ -156,6 +157,26 @@ func TestParkingRules(t *testing.T) {
 	g.Expect(paused).To(Equal(true))
 	paused, _ = deployState(prod)
 	g.Expect(paused).To(BeNil())
+
+	// Cutover, a change in DR, then failback --reverse-sync with the mapping's rules (as the
+	// CLI's --mapping form reads them): the source comes home parked by the rule, then runs
+	// with DR's values.
+	cutover(g, s)
+	live := get(g, dr, gvkKafka, ns, "events")
+	g.Expect(unstructured.SetNestedField(live.Object, int64(5), "spec", "brokers", "replicas")).To(Succeed())
+	g.Expect(dr.Client.Update(ctx, live)).To(Succeed())
+	rules, err := transform.RuleFromSpec("x/kafka", &kafka.Spec)
+	g.Expect(err).NotTo(HaveOccurred())
+	s.Sync = engine.Request{ResourceTypes: []string{crd.Name}, Transform: transform.Options{MappingID: engine.MappingID(controllerNS, "rules"),
+		Rules: map[schema.GroupKind]*transform.Rule{gvkKafka.GroupKind(): rules}}}
+	var out strings.Builder
+	_, err = ops.Failback(ctx, s, ops.Options{ReverseSync: true, SourceTimeout: 5 * time.Second, Out: &out})
+	g.Expect(err).NotTo(HaveOccurred())
+	// The restore step brought it up from the rule's parking (it arrived parked).
+	g.Expect(out.String()).To(ContainSubstring(`KafkaCluster events: {/metadata/annotations/kafka.example.com~1reconcile="off", /spec/brokers/replicas=0, /spec/paused=true} → unparked`))
+	g.Expect(kafkaState(prod)).To(Equal(kstate{false, int64(5), "on"}))
+	g.Expect(get(g, prod, gvkKafka, ns, "events").GetAnnotations()).NotTo(HaveKey(drv1.AnnotationOriginalFields))
+	g.Expect(kafkaState(dr)).To(Equal(kstate{true, int64(0), "off"}))
 }
 
 // TestParkingRuleValidation: the API server refuses rules that cannot work, saying why.

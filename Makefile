@@ -74,6 +74,8 @@ test-faults: testbin ## Fault suite: the binary killed, clusters cut off or stop
 .PHONY: fuzz
 fuzz: ## Fuzz the transforms and kubeconfig validation, FUZZTIME each (default 10m).
 	$(GO) test -run '^$$' -fuzz '^FuzzToDestination$$' -fuzztime $(FUZZTIME) ./internal/transform
+	$(GO) test -run '^$$' -fuzz '^FuzzParkingRecords$$' -fuzztime $(FUZZTIME) ./internal/transform
+	$(GO) test -run '^$$' -fuzz '^FuzzStash$$' -fuzztime $(FUZZTIME) ./internal/transform
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./internal/kubeconfig
 
 .PHONY: bench

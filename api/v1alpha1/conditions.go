@@ -42,3 +42,11 @@ const (
 	ReasonDeleteThreshold         = "DeleteThresholdExceeded"
 	ReasonPruneAllowed            = "PruneAllowed"
 )
+
+// ParkingRule condition reasons.
+const (
+	// ReasonRuleInForce: the rule parks its kind for every NamespaceMapping of its namespace.
+	ReasonRuleInForce = "InForce"
+	// ReasonDuplicateRule: an older rule of the namespace parks the same kind; this one is ignored.
+	ReasonDuplicateRule = "DuplicateRule"
+)

@@ -23,6 +23,7 @@ func addKnownTypes(s *runtime.Scheme) error {
 	s.AddKnownTypes(GroupVersion,
 		&RemoteCluster{}, &RemoteClusterList{},
 		&NamespaceMapping{}, &NamespaceMappingList{},
+		&ParkingRule{}, &ParkingRuleList{},
 	)
 	metav1.AddToGroupVersion(s, GroupVersion)
 	return nil

@@ -277,6 +277,16 @@ type NamespaceMappingSpec struct {
 	// +kubebuilder:validation:XValidation:rule="self.all(o, self.exists_one(p, p.kind == o.kind && (has(p.group) ? p.group : '') == (has(o.group) ? o.group : '')))",message="syncOwnedBy must name each owner kind (group and kind) once"
 	SyncOwnedBy []OwnerKind `json:"syncOwnedBy,omitempty"`
 
+	// parkNetworking also parks what lets DR take traffic before cutover: an Ingress gets
+	// ingressClassName dr-syncer-parked (a class no controller serves) and the external-dns
+	// annotation external-dns.alpha.kubernetes.io/exclude "true"; a LoadBalancer Service becomes
+	// type ClusterIP. The originals are recorded on each object and restored by cutover. Off by
+	// default: while parked, DR has no load balancer address and no DNS records, so cutover must
+	// wait for them (a cloud load balancer and DNS propagation take minutes).
+	// +optional
+	// +kubebuilder:default=false
+	ParkNetworking bool `json:"parkNetworking,omitempty"`
+
 	// syncCRDs copies the CustomResourceDefinitions of synced custom types to DR first.
 	// +optional
 	// +kubebuilder:default=false
@@ -330,6 +340,10 @@ type SyncStats struct {
 	Conflicts int32 `json:"conflicts"`
 	// +optional
 	Failed int32 `json:"failed"`
+	// stashed counts the objects of stashed kinds (ParkingRule stash: true), held in Secrets
+	// of type dr-syncer.io/stash until cutover.
+	// +optional
+	Stashed int32 `json:"stashed,omitempty"`
 }
 
 // FailedResource is one object the last sync could not write.

@@ -32,6 +32,20 @@ const (
 	// AnnotationOriginalPaused records the autoscaling.keda.sh/paused annotation of a parked KEDA
 	// ScaledObject or ScaledJob ("" when it had none, which cutover removes again).
 	AnnotationOriginalPaused = "dr-syncer.io/original-paused"
+	// AnnotationOriginalRunStrategy records how a parked KubeVirt VirtualMachine ran:
+	// "runStrategy=<strategy>", "running=<true|false>", or "" when it set neither.
+	AnnotationOriginalRunStrategy = "dr-syncer.io/original-run-strategy"
+	// AnnotationOriginalHibernation records the cnpg.io/hibernation annotation of a parked
+	// CloudNativePG Cluster ("" when it had none, which cutover removes again).
+	AnnotationOriginalHibernation = "dr-syncer.io/original-hibernation"
+	// AnnotationOriginalFields records, on an object parked by a ParkingRule, every field the
+	// rule changed: a JSON list of {"path": <JSON pointer>, "parked": <value set>, "original":
+	// <value before>} or, for a field that was not set, "absent": true. Cutover and failback read
+	// it alone, with no rule.
+	AnnotationOriginalFields = "dr-syncer.io/original-fields"
+	// AnnotationStashed on a stash Secret (type dr-syncer.io/stash) names the object it holds
+	// until cutover: Kind.group/name.
+	AnnotationStashed = "dr-syncer.io/stashed"
 	// AnnotationSourceFinished on a DR Job records that the source Job had finished when it was
 	// last synced: "Complete" or "Failed". Cutover never resumes such a Job.
 	AnnotationSourceFinished = "dr-syncer.io/source-finished"

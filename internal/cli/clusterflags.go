@@ -23,6 +23,7 @@ import (
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
 	"github.com/dr-syncer/dr-syncer/internal/clustercache"
 	"github.com/dr-syncer/dr-syncer/internal/controller/namespacemapping"
+	"github.com/dr-syncer/dr-syncer/internal/controller/parkingrule"
 	"github.com/dr-syncer/dr-syncer/internal/engine"
 	"github.com/dr-syncer/dr-syncer/internal/kubeconfig"
 	"github.com/dr-syncer/dr-syncer/internal/ops"
@@ -83,18 +84,20 @@ type syncFlags struct {
 	resourceTypes, excludeResourceTypes  []string
 	selector                             string
 	scaleToZero, prune, syncCRDs         bool
+	parkNetworking                       bool
 	conflictPolicy, immutableFieldPolicy string
 	maxDeletePercent                     int32
 	workers                              int
 }
 
-var specFlags = []string{"resource-types", "exclude-resource-types", "selector", "scale-to-zero", "prune", "sync-crds", "conflict-policy", "immutable-field-policy", "max-delete-percent"}
+var specFlags = []string{"resource-types", "exclude-resource-types", "selector", "scale-to-zero", "park-networking", "prune", "sync-crds", "conflict-policy", "immutable-field-policy", "max-delete-percent"}
 
 func (f *syncFlags) register(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&f.resourceTypes, "resource-types", []string{"*"}, "types to sync: Kind, plural or plural.group, comma-separated; * means every namespaced type worth copying")
 	fs.StringSliceVar(&f.excludeResourceTypes, "exclude-resource-types", nil, "types subtracted from --resource-types, same forms")
 	fs.StringVarP(&f.selector, "selector", "l", "", "label selector of the source objects to sync (e.g. app=web,tier!=cache)")
 	fs.BoolVar(&f.scaleToZero, "scale-to-zero", true, "park the replica kinds (Deployments, StatefulSets, ReplicaSets, ReplicationControllers, custom resources with a scale subresource) at 0 replicas in DR, recording the source count")
+	fs.BoolVar(&f.parkNetworking, "park-networking", false, "park Ingresses (class dr-syncer-parked) and LoadBalancer Services (type ClusterIP) in DR too, and keep external-dns off them, until cutover restores them; cutover then waits for load balancers and DNS")
 	fs.BoolVar(&f.prune, "prune", true, "delete DR copies whose source object is gone (never objects dr-syncer did not write)")
 	fs.BoolVar(&f.syncCRDs, "sync-crds", false, "copy the CustomResourceDefinitions of synced custom types to DR first")
 	fs.StringVar(&f.conflictPolicy, "conflict-policy", string(drv1.ConflictSkip), "DR objects dr-syncer did not write: Skip (report them) or Adopt (take them over)")
@@ -117,7 +120,7 @@ func (f *syncFlags) complete(cmd *cobra.Command) {
 func (f *syncFlags) spec() (drv1.NamespaceMappingSpec, error) {
 	s := drv1.NamespaceMappingSpec{
 		ResourceTypes: f.resourceTypes, ExcludeResourceTypes: f.excludeResourceTypes,
-		ScaleToZero: &f.scaleToZero, SyncCRDs: f.syncCRDs,
+		ScaleToZero: &f.scaleToZero, SyncCRDs: f.syncCRDs, ParkNetworking: f.parkNetworking,
 		Prune: drv1.PruneConfig{Enabled: &f.prune, MaxDeletePercent: &f.maxDeletePercent},
 	}
 	conflict, err := choice("conflict-policy", f.conflictPolicy, string(drv1.ConflictSkip), string(drv1.ConflictAdopt))
@@ -328,6 +331,9 @@ func resolveMapping(ctx context.Context, cf *clusterFlags, sf *syncFlags, o reso
 	req, err := namespacemapping.EngineRequest(m, src, dst, sf.workers)
 	if err != nil {
 		return nil, fmt.Errorf("NamespaceMapping %s: %w", key, err)
+	}
+	if req.Transform.Rules, err = parkingrule.InForce(ctx, local.Client, m.Namespace); err != nil {
+		return nil, err
 	}
 	if err := engine.CheckIdentity(ctx, src, m.Spec.SourceNamespace, dst, m.Spec.DestNamespace()); engine.IsSameClusterAndNamespace(err) {
 		return nil, fmt.Errorf("NamespaceMapping %s: %w", key, err)

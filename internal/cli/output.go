@@ -73,8 +73,11 @@ type actionReport struct {
 	Kind       string `json:"kind"`
 	Name       string `json:"name,omitempty"`
 	Drift      bool   `json:"drift,omitempty"`
-	Reason     string `json:"reason,omitempty"`
-	Message    string `json:"message,omitempty"`
+	// Standby is "parked" or "stashed" for an object held back in DR until cutover; Parked says how.
+	Standby string `json:"standby,omitempty"`
+	Parked  string `json:"parked,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+	Message string `json:"message,omitempty"`
 	// Diff is the unified diff of the object (plan --diff), Secret values masked.
 	Diff string `json:"diff,omitempty"`
 }
@@ -93,7 +96,10 @@ func newSyncReport(s *ops.Scope, req engine.Request, res *engine.Result, withDif
 	}
 	for _, a := range res.Actions {
 		ar := actionReport{Action: string(a.Type), APIVersion: a.GVK.GroupVersion().String(), Kind: a.GVK.Kind,
-			Name: a.Name, Drift: a.Drift, Reason: a.Reason, Message: a.Message}
+			Name: a.Name, Drift: a.Drift, Reason: a.Reason, Message: a.Message, Parked: a.Parked}
+		if how, _, ok := strings.Cut(a.Parked, ":"); ok {
+			ar.Standby = how
+		}
 		if withDiff {
 			d, err := objectDiff(a)
 			if err != nil {
@@ -147,9 +153,9 @@ func (r *syncReport) writeTable(w, errOut io.Writer, pf *printFlags, showUnchang
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	if !pf.noHeaders {
 		if pf.wide() {
-			fmt.Fprintln(tw, "ACTION\tKIND\tNAME\tAPIVERSION\tREASON\tDETAILS")
+			fmt.Fprintln(tw, "ACTION\tKIND\tNAME\tSTANDBY\tAPIVERSION\tREASON\tDETAILS")
 		} else {
-			fmt.Fprintln(tw, "ACTION\tKIND\tNAME\tDETAILS")
+			fmt.Fprintln(tw, "ACTION\tKIND\tNAME\tSTANDBY\tDETAILS")
 		}
 	}
 	rows := 0
@@ -162,9 +168,9 @@ func (r *syncReport) writeTable(w, errOut io.Writer, pf *printFlags, showUnchang
 			name = "*"
 		}
 		if pf.wide() {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Action, a.Kind, name, a.APIVersion, orDash(a.Reason), details(a))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Action, a.Kind, name, orDash(a.Standby), a.APIVersion, orDash(a.Reason), details(a))
 		} else {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.Action, a.Kind, name, details(a))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Action, a.Kind, name, orDash(a.Standby), details(a))
 		}
 		rows++
 	}
@@ -205,6 +211,9 @@ func details(a actionReport) string {
 	}
 	if a.Message != "" {
 		parts = append(parts, oneLine(a.Message, 1024)) // the last column: no need to cut it short
+	}
+	if _, how, ok := strings.Cut(a.Parked, ": "); ok {
+		parts = append(parts, how)
 	}
 	return strings.Join(parts, " ")
 }

@@ -21,7 +21,8 @@ func newPlanCommand() *cobra.Command {
 		Long: `Plan a sync: list, per destination object, whether a sync would create, update, delete it,
 leave it unchanged, or leave it alone because dr-syncer did not write it (conflict). The DR API
 server checks every create and update with a server-side dry run, so admission errors show up in
-the plan. Nothing is written to either cluster.
+the plan. Nothing is written to either cluster. The STANDBY column says what DR holds back
+until cutover: parked (DETAILS says how) or stashed (ParkingRule stash: true).
 
 --diff adds a unified diff of every change, like kubectl diff; Secret values are masked.
 

@@ -22,7 +22,10 @@ func newSyncCommand() *cobra.Command {
 the source namespace into the DR namespace as a parked standby image (everything that runs
 parked, its original recorded on it: Deployments, StatefulSets, ReplicaSets,
 ReplicationControllers and scalable custom resources at 0 replicas, CronJobs, Jobs and Flux
-objects suspended, DaemonSets parked, KEDA scalers paused), and, with --prune, delete the copies whose source is gone.
+objects suspended, DaemonSets parked, KEDA scalers paused, KubeVirt VirtualMachines Halted,
+CloudNativePG Clusters hibernated; with --mapping, the ParkingRules of its namespace too; with
+--park-networking, Ingresses and LoadBalancer Services), and, with --prune, delete the copies
+whose source is gone.
 
 Progress goes to standard error: a bar on a terminal, a line per tenth of the work otherwise.
 The summary is the one plan prints. Exit status: 0 = synced, 1 = error or failed objects.
@@ -38,6 +41,9 @@ by cluster identity (the UID of kube-system), not by server URL.`,
   # only the web tier, into a renamed namespace, workloads running in DR
   dr-syncer sync --source-context prod --dest-context dr --source-namespace shop \
     --dest-namespace shop-dr --selector tier=web --scale-to-zero=false
+
+  # keep DR's Ingresses and load balancers from taking traffic before cutover
+  dr-syncer sync --source-context prod --dest-context dr --source-namespace shop --park-networking
 
   # run a NamespaceMapping's sync now, from a workstation
   dr-syncer sync --mapping dr-syncer-system/shop`,

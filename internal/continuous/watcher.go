@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"time"
 
@@ -352,5 +353,6 @@ func name(obj any) string {
 
 // Matches tells whether the watcher runs for this mapping (uid), generation and clusters.
 func (w *Watcher) Matches(uid types.UID, generation int64, req engine.Request) bool {
-	return w.uid == uid && w.generation == generation && w.req.Source == req.Source && w.req.Dest == req.Dest
+	return w.uid == uid && w.generation == generation && w.req.Source == req.Source && w.req.Dest == req.Dest &&
+		reflect.DeepEqual(w.req.Transform.Rules, req.Transform.Rules)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
 	"github.com/dr-syncer/dr-syncer/internal/continuous"
 	"github.com/dr-syncer/dr-syncer/internal/controller/namespacemapping"
+	"github.com/dr-syncer/dr-syncer/internal/controller/parkingrule"
 
 	"github.com/dr-syncer/dr-syncer/internal/clustercache"
 	"github.com/dr-syncer/dr-syncer/internal/controller/remotecluster"
@@ -45,6 +46,9 @@ func setup(mgr ctrl.Manager, opts Options) error {
 		Track:      watchdog.Track,
 	}
 	if err := nm.SetupWithManager(mgr); err != nil {
+		return err
+	}
+	if err := parkingrule.Setup(mgr); err != nil {
 		return err
 	}
 	if in := opts.Internals; in != nil {

@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/util/csaupgrade"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
+	"github.com/dr-syncer/dr-syncer/internal/transform"
 )
 
 // recreateTimeout bounds the wait for a deleted object to be gone before it is created again.
@@ -27,6 +28,8 @@ func (r *run) execute(ctx context.Context, it item) Action {
 	a := Action{GVK: it.t.GVK, Name: it.desired.GetName(), Type: it.action, Message: it.msg}
 	if it.action == ActionConflict {
 		a.Reason = "Conflict"
+	} else {
+		a.Parked = transform.ParkedSummary(it.desired)
 	}
 	if r.req.KeepObjects {
 		a.Desired, a.Live = it.desired, it.live
@@ -50,7 +53,8 @@ func (r *run) upgradeOwnership(ctx context.Context, it item) error {
 
 // write carries out one planned create or update and returns its action.
 func (r *run) write(ctx context.Context, it item) Action {
-	a := Action{GVK: it.t.GVK, Name: it.desired.GetName(), Type: it.action, Drift: it.drift, Message: it.msg}
+	a := Action{GVK: it.t.GVK, Name: it.desired.GetName(), Type: it.action, Drift: it.drift, Message: it.msg,
+		Parked: transform.ParkedSummary(it.desired)}
 	if r.req.KeepObjects {
 		a.Desired, a.Live = it.desired, it.live
 	}

@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
 	"github.com/dr-syncer/dr-syncer/internal/transform"
 )
@@ -63,6 +66,10 @@ type typeState struct {
 	// counted is true when the destination list succeeded (live holds the type's copies), even
 	// if the source list failed: the delete guard counts them as managed.
 	counted bool
+	// stash, for a kind a ParkingRule stashes, is the state of its stash Secrets: the desired
+	// ones, and those in DR. The kind's own state then selects nothing: a copy of it in the DR
+	// namespace is pruned.
+	stash *typeState
 }
 
 // Sync runs one full sync of a namespace. It returns an error only when the sync as a whole
@@ -106,6 +113,11 @@ func Sync(ctx context.Context, req Request) (*Result, error) {
 	parallel(ctx, listWorkers, len(types), func(i int) { states[i] = r.list(ctx, types[i]) })
 	if err := ctx.Err(); err != nil {
 		return r.res, err
+	}
+	for _, st := range states {
+		if st.stash != nil {
+			states = append(states, st.stash)
+		}
 	}
 
 	byPhase := make([][]item, numPhases)
@@ -205,34 +217,85 @@ func (r *run) list(ctx context.Context, t Type) *typeState {
 			return st
 		}
 		for i := range dst {
+			if transform.IsStash(&dst[i]) {
+				continue // the stash of another kind's object: its state is that kind's
+			}
 			st.live[dst[i].GetName()] = &dst[i]
 		}
 	}
 	st.counted = true
+	stashed := transform.Stashed(t.GVK.GroupKind(), r.req.Transform)
+	if stashed {
+		if st.stash = r.listStash(ctx, t); st.stash == nil {
+			return st // neither the kind's copies nor its stash can be pruned
+		}
+	}
 	if srcErr != nil {
 		return st
 	}
 	st.listed = true
+	into := st
+	if stashed {
+		// The selected objects are stashed; the kind's own copies select nothing.
+		st.stash.listed = true
+		into = st.stash
+	}
 	for i := range src {
 		obj := &src[i]
 		if reason := transform.SkipReason(obj, r.req.Transform); reason != "" {
 			r.record(Action{GVK: t.GVK, Name: obj.GetName(), Type: ActionSkip, Reason: "Skipped", Message: reason})
 			continue
 		}
-		st.selected[obj.GetName()] = true
+		if stashed {
+			into.selected[transform.StashName(t.GVK.GroupKind(), obj.GetName())] = true
+		} else {
+			into.selected[obj.GetName()] = true
+		}
 		d, err := r.desired(obj)
 		if err != nil {
 			r.record(Action{GVK: t.GVK, Name: obj.GetName(), Type: ActionFailed, Reason: "TransformFailed", Message: err.Error()})
 			continue
 		}
-		st.desired = append(st.desired, d)
+		into.desired = append(into.desired, d)
 	}
 	return st
 }
 
-// desired transforms a source object and stamps the hash of the result on it.
+// stashType is the type of stash Secrets.
+var stashType = Type{GVR: schema.GroupVersionResource{Version: "v1", Resource: "secrets"}, GVK: schema.GroupVersionKind{Version: "v1", Kind: "Secret"}}
+
+// listStash lists the stash Secrets of one stashed kind in DR; nil when the list failed
+// (reported).
+func (r *run) listStash(ctx context.Context, t Type) *typeState {
+	st := &typeState{t: stashType, selected: map[string]bool{}, live: map[string]*unstructured.Unstructured{}, counted: true}
+	if !r.destExists {
+		return st
+	}
+	secrets, err := listAllFields(ctx, r.resource(stashType), "", "type="+transform.StashSecretType)
+	if err != nil {
+		r.record(Action{GVK: t.GVK, Type: ActionFailed, Reason: "ListFailed", Message: fmt.Sprintf("listing the stash Secrets of %s in the destination: %v", t, err)})
+		return nil
+	}
+	prefix := t.GVK.Kind + "/"
+	if t.GVK.Group != "" {
+		prefix = t.GVK.Kind + "." + t.GVK.Group + "/"
+	}
+	for i := range secrets {
+		if strings.HasPrefix(secrets[i].GetAnnotations()[drv1.AnnotationStashed], prefix) {
+			st.live[secrets[i].GetName()] = &secrets[i]
+		}
+	}
+	return st
+}
+
+// desired transforms a source object (into its stash Secret, for a stashed kind) and stamps the
+// hash of the result on it.
 func (r *run) desired(obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
-	d, err := transform.ToDestination(obj, r.req.Transform)
+	toDest := transform.ToDestination
+	if transform.Stashed(obj.GroupVersionKind().GroupKind(), r.req.Transform) {
+		toDest = transform.ToStash
+	}
+	d, err := toDest(obj, r.req.Transform)
 	if err != nil {
 		return nil, err
 	}

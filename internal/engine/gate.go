@@ -31,6 +31,7 @@ import (
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
+	"github.com/dr-syncer/dr-syncer/internal/transform"
 )
 
 // ErrSameClusterAndNamespace: the source and the destination are one namespace of one cluster
@@ -318,6 +319,53 @@ func (g *Gate) PatchWorkload(ctx context.Context, side Side, gvr schema.GroupVer
 	}
 	_, err := h.Dynamic.Resource(gvr).Namespace(live.GetNamespace()).Patch(ctx, live.GetName(), pt, data,
 		metav1.PatchOptions{FieldManager: drv1.FieldManager})
+	return err
+}
+
+// CreateFromStash creates, at cutover, an object that a stash Secret held: only in the DR
+// namespace, only an object of the scope's mappings (their label and a source annotation), and
+// never over an object that exists (the create fails with AlreadyExists).
+func (g *Gate) CreateFromStash(ctx context.Context, gvr schema.GroupVersionResource, obj *unstructured.Unstructured) error {
+	if err := checkOpen(g.Dest); err != nil {
+		return err
+	}
+	if obj.GetNamespace() != g.DestNamespace {
+		return fmt.Errorf("%s %s: namespace %q is not the DR namespace %s", obj.GetKind(), obj.GetName(), obj.GetNamespace(), g.DestNamespace)
+	}
+	if !OwnedByAny(obj, g.MappingIDs) {
+		return fmt.Errorf("%s %s: %w (a stash holds only copies of the scope's mappings)", obj.GetKind(), obj.GetName(), ErrNotOwned)
+	}
+	_, err := g.Dest.Dynamic.Resource(gvr).Namespace(obj.GetNamespace()).Create(ctx, obj, metav1.CreateOptions{FieldManager: drv1.FieldManager})
+	return err
+}
+
+// Restash writes, at failback, the stash Secret of a live DR object, then deletes the object
+// (the Secret first: the object is never lost). Both must be the scope's: the object a copy of
+// its mappings in the DR namespace, the Secret a stash (type dr-syncer.io/stash) of the same
+// mapping. The delete is guarded by the object's UID.
+func (g *Gate) Restash(ctx context.Context, gvr schema.GroupVersionResource, live, stash *unstructured.Unstructured) error {
+	if err := checkOpen(g.Dest); err != nil {
+		return err
+	}
+	if live.GetNamespace() != g.DestNamespace || stash.GetNamespace() != g.DestNamespace {
+		return fmt.Errorf("%s %s: not in the DR namespace %s", live.GetKind(), live.GetName(), g.DestNamespace)
+	}
+	if !OwnedByAny(live, g.MappingIDs) {
+		return fmt.Errorf("%s %s: %w", live.GetKind(), live.GetName(), ErrNotOwned)
+	}
+	if t, _, _ := unstructured.NestedString(stash.Object, "type"); t != transform.StashSecretType || stash.GetKind() != "Secret" ||
+		stash.GetLabels()[drv1.LabelMapping] != live.GetLabels()[drv1.LabelMapping] {
+		return fmt.Errorf("Secret %s: not a stash of %s %s", stash.GetName(), live.GetKind(), live.GetName())
+	}
+	secrets := g.Dest.Dynamic.Resource(corev1.SchemeGroupVersion.WithResource("secrets")).Namespace(g.DestNamespace)
+	if _, err := secrets.Apply(ctx, stash.GetName(), stash, metav1.ApplyOptions{FieldManager: drv1.FieldManager, Force: true}); err != nil {
+		return fmt.Errorf("stashing %s %s: %w", live.GetKind(), live.GetName(), err)
+	}
+	uid := live.GetUID()
+	err := g.Dest.Dynamic.Resource(gvr).Namespace(g.DestNamespace).Delete(ctx, live.GetName(), metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
 	return err
 }
 

@@ -21,6 +21,7 @@ var gateExempt = map[string]string{
 	"internal/controller/namespacemapping/reconciler.go": "status of NamespaceMappings",
 	"internal/controller/namespacemapping/finalizer.go":  "finalizer of NamespaceMappings",
 	"internal/controller/remotecluster/remotecluster.go": "status of RemoteClusters",
+	"internal/controller/parkingrule/reconciler.go":      "status of ParkingRules",
 	"internal/ops/mappings.go":                           "spec.paused and status.lastDrill of NamespaceMappings",
 	"internal/ops/trigger.go":                            "sync-now annotation of NamespaceMappings",
 }

@@ -55,7 +55,20 @@ func SyncObject(ctx context.Context, req Request, t Type, name string) (Action, 
 	if src != nil && (transform.SkipReason(src, req.Transform) != "" || (req.Selector != nil && !req.Selector.Matches(labels.Set(src.GetLabels())))) {
 		src = nil
 	}
+	// A stashed kind's copy is its stash Secret.
+	srcType, srcName := t, name
+	if transform.Stashed(t.GVK.GroupKind(), req.Transform) {
+		t, name = stashType, transform.StashName(t.GVK.GroupKind(), name)
+	}
 	live, err := r.resource(t).Get(ctx, name, metav1.GetOptions{})
+	if err == nil && t == stashType && !transform.IsStash(live) {
+		live = nil // a Secret of that name that is no stash is not this object's copy
+		if src == nil {
+			return Action{GVK: t.GVK, Name: name, Type: ActionUnchanged}, nil
+		}
+		return Action{GVK: srcType.GVK, Name: srcName, Type: ActionConflict, Reason: "Conflict",
+			Message: fmt.Sprintf("Secret %s, where it would be stashed, is not a stash (type %s)", name, transform.StashSecretType)}, nil
+	}
 	switch {
 	case apierrors.IsNotFound(err):
 		live = nil

@@ -3,6 +3,7 @@
 package engine
 
 import (
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -80,6 +81,9 @@ type Action struct {
 	Drift bool
 	// Reason and Message explain conflicts, skips and failures.
 	Reason, Message string
+	// Parked says how the DR object is held back until cutover ("" when it is not), such as
+	// "spec.replicas=0 (source: 3)".
+	Parked string
 	// Desired and Live are kept only with Request.KeepObjects.
 	Desired, Live *unstructured.Unstructured
 }
@@ -136,6 +140,9 @@ func (r *Result) record(a Action) {
 	}
 	if a.Type != ActionDelete && a.Name != "" {
 		r.Stats.Total++
+	}
+	if a.Type != ActionFailed && strings.HasPrefix(a.Parked, "stashed") {
+		r.Stats.Stashed++
 	}
 	if !keepObjects(a) {
 		a.Desired, a.Live = nil, nil

@@ -35,6 +35,10 @@ var neverSync = map[string]bool{
 	"serviceaccounts/token": true,
 }
 
+// NeverSynced tells whether a wildcard leaves the type out: no copy of it is ever written by a
+// "*" mapping (one that names it may still copy it, as for ReplicaSets and Jobs).
+func NeverSynced(t Type) bool { return neverSync[t.String()] }
+
 // Resolution is the outcome of resolving a mapping's resourceTypes.
 type Resolution struct {
 	Types []Type

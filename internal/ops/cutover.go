@@ -67,7 +67,7 @@ func Cutover(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error)
 		return st.rep, err
 	}
 
-	kinds, err := parkedKinds(ctx, s.Dest)
+	kinds, err := parkedKinds(ctx, s.Dest, s.DestNamespace, s.drSelector())
 	if err != nil {
 		return st.rep, err
 	}
@@ -122,7 +122,7 @@ func Cutover(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error)
 			copies[w.key()] = true
 		}
 		var perr []error
-		notParked, perr = changeAll(ctx, g, engine.SideSource, srcWorkloads, func(w workload) bool { return copies[w.key()] }, parkSource(kinds), st)
+		notParked, perr = changeAll(ctx, g, engine.SideSource, srcWorkloads, func(w workload) bool { return copies[w.key()] }, parkSource(kinds, drWorkloads), st)
 		errs = append(errs, perr...)
 		reported := map[*workloadKind]bool{}
 		for _, w := range drWorkloads {
@@ -149,7 +149,9 @@ func Cutover(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error)
 		return true
 	}, transform.Activate, st)
 	errs = append(errs, aerr...)
-	st.rep.Activated = waitRefs(drWorkloads, notParked)
+	unstashed, uerr := unstashAll(ctx, g, s, st)
+	errs = append(errs, uerr...)
+	st.rep.Activated = append(waitRefs(drWorkloads, notParked), unstashed...)
 	return st.rep, errors.Join(errs...)
 }
 

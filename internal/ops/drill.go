@@ -14,6 +14,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -111,7 +112,7 @@ func Drill(ctx context.Context, s *Scope, o DrillOptions) (rep *DrillReport, ret
 	}
 
 	fmt.Fprintf(out, "[1/4] read the standby image in %s/%s\n", s.Dest.Name, s.DestNamespace)
-	kinds, err := parkedKinds(ctx, s.Dest)
+	kinds, err := parkedKinds(ctx, s.Dest, s.DestNamespace, s.drSelector())
 	if err != nil {
 		return rep, err
 	}
@@ -256,9 +257,18 @@ func standbyImage(ctx context.Context, s *Scope) ([]drillObject, error) {
 				return nil, fmt.Errorf("listing %s in namespace %s of cluster %s: %w", t, s.DestNamespace, s.Dest.Name, err)
 			}
 			for i := range l.Items {
-				if engine.OwnedByAny(&l.Items[i], s.MappingIDs) {
-					out = append(out, drillObject{t: t, obj: &l.Items[i]})
+				obj := &l.Items[i]
+				if !engine.OwnedByAny(obj, s.MappingIDs) {
+					continue
 				}
+				if d, ok, err := unstashForDrill(s, res.Types, t, obj); ok || err != nil {
+					if err != nil {
+						return nil, err
+					}
+					out = append(out, d)
+					continue
+				}
+				out = append(out, drillObject{t: t, obj: obj})
 			}
 			if opts.Continue = l.GetContinue(); opts.Continue == "" {
 				break
@@ -267,6 +277,26 @@ func standbyImage(ctx context.Context, s *Scope) ([]drillObject, error) {
 	}
 	slices.SortStableFunc(out, func(a, b drillObject) int { return engine.Phase(a.t) - engine.Phase(b.t) })
 	return out, nil
+}
+
+// unstashForDrill returns, for a stash Secret, the object it holds: a drill rehearses the
+// cutover, which creates stashed objects in place of their stash. ok is false for any other
+// object.
+func unstashForDrill(s *Scope, types []engine.Type, listed engine.Type, obj *unstructured.Unstructured) (drillObject, bool, error) {
+	if t, _, _ := unstructured.NestedString(obj.Object, "type"); listed.GVK.GroupKind() != (schema.GroupKind{Kind: "Secret"}) || t != transform.StashSecretType {
+		return drillObject{}, false, nil
+	}
+	held, err := transform.Unstash(obj)
+	if err != nil {
+		return drillObject{}, true, err
+	}
+	gvk := held.GroupVersionKind()
+	for _, t := range types {
+		if t.GVK.GroupKind() == gvk.GroupKind() {
+			return drillObject{t: t, obj: held}, true, nil
+		}
+	}
+	return drillObject{}, true, fmt.Errorf("stash %s holds %s, which cluster %s does not serve", obj.GetName(), gvk, s.Dest.Name)
 }
 
 // parkedKindOf is the parked kind of type t, nil for a kind that is never parked.

@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/selection"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
@@ -68,7 +69,11 @@ func Failback(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error
 	}
 
 	st.step("park the DR workloads in %s/%s", s.Dest.Name, s.DestNamespace)
-	kinds, err := parkedKinds(ctx, s.Dest)
+	// Stashed first: a stashed object is removed from DR, not parked.
+	if err := restashAll(ctx, g, s, st); err != nil {
+		return st.rep, fmt.Errorf("stashed objects could not be stashed again: %w; DR is still marked live and the source was not changed: fix the cause and re-run failback", err)
+	}
+	kinds, err := parkedKinds(ctx, s.Dest, s.DestNamespace, s.drSelector())
 	if err != nil {
 		return st.rep, err
 	}
@@ -144,7 +149,7 @@ func restoreSource(live *unstructured.Unstructured) (*unstructured.Unstructured,
 		return nil, false, err
 	}
 	annotations := out.GetAnnotations()
-	for _, k := range []string{drv1.AnnotationOriginalReplicas, drv1.AnnotationOriginalReplicasPath, drv1.AnnotationOriginalSuspend, drv1.AnnotationOriginalNodeSelector, drv1.AnnotationSourceFinished, drv1.AnnotationOriginalPaused} {
+	for _, k := range []string{drv1.AnnotationOriginalReplicas, drv1.AnnotationOriginalReplicasPath, drv1.AnnotationOriginalSuspend, drv1.AnnotationOriginalNodeSelector, drv1.AnnotationSourceFinished, drv1.AnnotationOriginalPaused, drv1.AnnotationOriginalRunStrategy, drv1.AnnotationOriginalHibernation, drv1.AnnotationOriginalFields} {
 		if _, ok := annotations[k]; ok {
 			delete(annotations, k)
 			changed = true
@@ -156,8 +161,10 @@ func restoreSource(live *unstructured.Unstructured) (*unstructured.Unstructured,
 
 // ReverseRequest is the sync of a failback: DR's objects of the scope copied back into the
 // source namespace. It adopts the source objects (they were not written by dr-syncer), never
-// deletes, leaves the source namespace's metadata alone, and parks workloads in the source, so
-// that the restore step then brings them up at DR's current counts.
+// deletes, leaves the source namespace's metadata alone, and parks workloads in the source (by
+// the mapping's ParkingRules too, and its parkNetworking), so that the restore step then brings
+// them up at DR's current values. Stash rules do not apply: the source gets the objects
+// themselves.
 func ReverseRequest(s *Scope) engine.Request {
 	f := s.Sync
 	sel := s.drSelector()
@@ -186,11 +193,24 @@ func ReverseRequest(s *Scope) engine.Request {
 			MappingID:       engine.MappingID("reverse", f.Transform.MappingID),
 			ScaleToZero:     true,
 			PVC:             invertPVC(f.Transform.PVC),
+			Rules:           parkingRulesOnly(f.Transform.Rules),
+			ParkNetworking:  f.Transform.ParkNetworking,
 		},
 		ConflictPolicy:       drv1.ConflictAdopt,
 		ImmutableFieldPolicy: drv1.ImmutableSkip,
 		Workers:              f.Workers,
 	}
+}
+
+// parkingRulesOnly drops the stash rules.
+func parkingRulesOnly(rules map[schema.GroupKind]*transform.Rule) map[schema.GroupKind]*transform.Rule {
+	out := map[schema.GroupKind]*transform.Rule{}
+	for gk, r := range rules {
+		if !r.Stash {
+			out[gk] = r
+		}
+	}
+	return out
 }
 
 // invertPVC turns a mapping's storage class and access mode renames around; a rename that

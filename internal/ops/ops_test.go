@@ -133,7 +133,7 @@ func TestScaleKindRoundTrip(t *testing.T) {
 		t.Fatalf("scaleKind = %+v, %v; want the storage version v2", k, ok)
 	}
 	src := object(t, `{apiVersion: example.com/v2, kind: Pool, metadata: {name: p}, spec: {workers: {count: 4}}}`)
-	parked, changed, err := parkSource([]workloadKind{k})(src)
+	parked, changed, err := parkSource([]workloadKind{k}, nil)(src)
 	if err != nil || !changed || k.state(parked) != "count=0" {
 		t.Fatalf("park: %v %v %s", changed, err, k.state(parked))
 	}
@@ -144,7 +144,7 @@ func TestScaleKindRoundTrip(t *testing.T) {
 	if err != nil || !changed || k.state(restored) != "count=4" || len(restored.GetAnnotations()) != 0 {
 		t.Errorf("restore: %v %v %s %v", changed, err, k.state(restored), restored.GetAnnotations())
 	}
-	if _, changed, _ := parkSource([]workloadKind{k})(parked); changed {
+	if _, changed, _ := parkSource([]workloadKind{k}, nil)(parked); changed {
 		t.Error("a second park changes something")
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
 	"github.com/dr-syncer/dr-syncer/internal/engine"
 	"github.com/dr-syncer/dr-syncer/internal/transform"
@@ -75,7 +76,12 @@ func (w workload) key() string {
 	return w.kind.kind + "/" + w.obj.GetName()
 }
 
+// recorded returns the original a parked object records: in its kind's annotation, or in the
+// fields a ParkingRule (or parkNetworking) recorded.
 func (w workload) recorded() (string, bool) {
+	if v, ok := w.obj.GetAnnotations()[drv1.AnnotationOriginalFields]; ok {
+		return v, true
+	}
 	v, ok := w.obj.GetAnnotations()[w.kind.annotation]
 	return v, ok
 }
@@ -197,9 +203,20 @@ func changeWorkload(ctx context.Context, g *engine.Gate, side engine.Side, w wor
 
 // state renders the parked field of obj for messages: "replicas=3", "suspend=true".
 func (k *workloadKind) state(obj *unstructured.Unstructured) string {
+	if desc, ok := transform.RecordedFields(obj); ok {
+		return "{" + desc + "}"
+	}
+	if len(k.field) == 0 {
+		return "unparked"
+	}
 	name := k.field[len(k.field)-1]
 	v, found, _ := unstructured.NestedFieldNoCopy(obj.Object, k.field...)
 	switch {
+	case !found && name == "runStrategy":
+		if running, ok, _ := unstructured.NestedBool(obj.Object, "spec", "running"); ok {
+			return fmt.Sprintf("running=%v", running)
+		}
+		return "runStrategy=unset"
 	case !found && name == "nodeSelector":
 		return "nodeSelector={}"
 	case !found && (k.path != "" || k.field[0] == "metadata"):

@@ -1,6 +1,8 @@
 package transform
 
 import (
+	"strings"
+
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
@@ -76,4 +78,40 @@ func Park(obj *unstructured.Unstructured) (out *unstructured.Unstructured, chang
 		return nil, false, err
 	}
 	return out, true, nil
+}
+
+// ParkedSummary says how a DR object is held back until cutover, for plans and reports:
+// "parked: spec.replicas=0 (source: 3)", "parked: /spec/paused (originals recorded)",
+// "stashed: Kind.group/name ..." for a stash Secret; "" when it is not held back (a kind never
+// parked, or a scale-override that keeps the source count).
+func ParkedSummary(obj *unstructured.Unstructured) string {
+	if IsStash(obj) {
+		return "stashed: " + obj.GetAnnotations()[drv1.AnnotationStashed] + " is held in this Secret until cutover"
+	}
+	p, err := parkingOf(obj)
+	if err != nil || p == nil {
+		return ""
+	}
+	recorded, ok := obj.GetAnnotations()[p.annotation]
+	if !ok {
+		return ""
+	}
+	if live, err := p.read(obj); err != nil || live != p.parked {
+		return ""
+	}
+	if p.annotation == drv1.AnnotationOriginalFields {
+		records, err := decodeRecords(recorded)
+		if err != nil {
+			return ""
+		}
+		paths := make([]string, len(records))
+		for i, r := range records {
+			paths[i] = r.Path
+		}
+		return "parked: " + strings.Join(paths, ", ") + " (originals recorded)"
+	}
+	if recorded == "" {
+		recorded = "unset"
+	}
+	return "parked: " + strings.Join(p.field, ".") + "=" + p.parked + " (source: " + recorded + ")"
 }

@@ -110,6 +110,38 @@ func TestActivateParkRoundTrip(t *testing.T) {
 			parked:     "true",
 		},
 		{
+			name:       "kubevirt virtualmachine with runStrategy",
+			source:     `{apiVersion: kubevirt.io/v1, kind: VirtualMachine, metadata: {name: vm}, spec: {runStrategy: RerunOnFailure}}`,
+			field:      runStrategyPath,
+			annotation: drv1.AnnotationOriginalRunStrategy,
+			live:       "RerunOnFailure",
+			parked:     "Halted",
+		},
+		{
+			name:       "kubevirt virtualmachine with running",
+			source:     `{apiVersion: kubevirt.io/v1, kind: VirtualMachine, metadata: {name: vm}, spec: {running: true}}`,
+			field:      runningPath,
+			annotation: drv1.AnnotationOriginalRunStrategy,
+			live:       true,
+			parked:     nil, // Halted is set in runStrategy; running is removed (both are refused)
+		},
+		{
+			name:       "cnpg cluster without hibernation",
+			source:     `{apiVersion: postgresql.cnpg.io/v1, kind: Cluster, metadata: {name: pg}, spec: {instances: 3}}`,
+			field:      []string{"metadata", "annotations", CNPGHibernationAnnotation},
+			annotation: drv1.AnnotationOriginalHibernation,
+			live:       nil,
+			parked:     "on",
+		},
+		{
+			name:       "cnpg cluster hibernation off",
+			source:     `{apiVersion: postgresql.cnpg.io/v1, kind: Cluster, metadata: {name: pg, annotations: {cnpg.io/hibernation: "off"}}, spec: {instances: 3}}`,
+			field:      []string{"metadata", "annotations", CNPGHibernationAnnotation},
+			annotation: drv1.AnnotationOriginalHibernation,
+			live:       "off",
+			parked:     "on",
+		},
+		{
 			name:       "daemonset",
 			source:     `{apiVersion: apps/v1, kind: DaemonSet, metadata: {name: agent}, spec: {template: {spec: {nodeSelector: {kubernetes.io/os: linux}}}}}`,
 			field:      nodeSelectorPath,
@@ -226,6 +258,7 @@ func TestActivateGarbledAnnotation(t *testing.T) {
 		{"replicas", `{apiVersion: apps/v1, kind: StatefulSet, metadata: {name: db, annotations: {dr-syncer.io/original-replicas: many}}, spec: {replicas: 0}}`, "original-replicas"},
 		{"negative replicas", `{apiVersion: apps/v1, kind: Deployment, metadata: {name: web, annotations: {dr-syncer.io/original-replicas: "-2"}}, spec: {replicas: 0}}`, "original-replicas"},
 		{"suspend", `{apiVersion: batch/v1, kind: CronJob, metadata: {name: j, annotations: {dr-syncer.io/original-suspend: "yes"}}, spec: {suspend: true}}`, "original-suspend"},
+		{"run strategy", `{apiVersion: kubevirt.io/v1, kind: VirtualMachine, metadata: {name: vm, annotations: {dr-syncer.io/original-run-strategy: "running=maybe"}}, spec: {runStrategy: Halted}}`, "original-run-strategy"},
 		{"node selector", `{apiVersion: apps/v1, kind: DaemonSet, metadata: {name: a, annotations: {dr-syncer.io/original-node-selector: "os=linux"}}, spec: {}}`, "original-node-selector"},
 	}
 	for _, tc := range cases {

@@ -2,8 +2,10 @@ package transform
 
 import (
 	"errors"
+	"fmt"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 var errNilObject = errors.New("transform: nil object")
@@ -17,20 +19,27 @@ func ToDestination(obj *unstructured.Unstructured, opts Options) (*unstructured.
 	if err := toDestinationMeta(out, opts); err != nil {
 		return nil, err
 	}
+	gk := groupKind(out)
+	err := toDestinationContent(out, obj, opts)
+	if err == nil {
+		if rule, ok := opts.Rules[gk]; ok {
+			err = parkByRule(out, rule)
+		} else {
+			err = parkBuiltin(out, obj, gk, opts)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// toDestinationContent makes what DR needs of an object's content (before any parking).
+func toDestinationContent(out, obj *unstructured.Unstructured, opts Options) error {
 	var err error
-	switch gk := groupKind(out); gk {
-	case gkDeployment, gkStatefulSet, gkReplicaSet, gkRC:
-		err = scaleWorkload(out, opts.ScaleToZero, replicasParking)
-	case gkCronJob, gkDaemonSet, gkKustomization, gkHelmRelease, gkScaledObject, gkScaledJob:
-		err = parkingFor(gk).park(out)
+	switch groupKind(out) {
 	case gkJob:
-		// A Job copied to DR would run at once: it is suspended like a CronJob.
-		if err = jobToDestination(out); err == nil {
-			err = suspendParking.park(out)
-		}
-		if err == nil {
-			err = recordJobFinished(out, obj)
-		}
+		err = jobToDestination(out)
 	case gkService:
 		err = serviceToDestination(out, obj)
 	case gkPVC:
@@ -41,21 +50,50 @@ func ToDestination(obj *unstructured.Unstructured, opts Options) (*unstructured.
 		err = retargetSubjects(out, opts.SourceNamespace, opts.DestNamespace)
 	case gkNetworkPolicy:
 		err = retargetNamespaceSelectors(out, opts.SourceNamespace, opts.DestNamespace)
-	default:
-		if path, ok := opts.ScaleReplicasPaths[gk]; ok {
-			var p *parking
-			if p, err = replicasParkingAt(path); err == nil {
-				err = scaleWorkload(out, opts.ScaleToZero, p)
-			} else {
-				err = objectError(out, err)
-			}
-		}
-	}
-	if err == nil {
-		err = claimTemplatesToDestination(out, opts.PVC)
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return out, nil
+	return claimTemplatesToDestination(out, opts.PVC)
+}
+
+// parkBuiltin parks out the way dr-syncer parks its kind without a rule.
+func parkBuiltin(out, src *unstructured.Unstructured, gk schema.GroupKind, opts Options) error {
+	switch gk {
+	case gkDeployment, gkStatefulSet, gkReplicaSet, gkRC:
+		return scaleWorkload(out, opts.ScaleToZero, replicasParking)
+	case gkCronJob, gkDaemonSet, gkKustomization, gkHelmRelease, gkScaledObject, gkScaledJob, gkVirtualMachine, gkCNPGCluster:
+		return parkingFor(gk).park(out)
+	case gkJob:
+		// A Job copied to DR would run at once: it is suspended like a CronJob.
+		if err := suspendParking.park(out); err != nil {
+			return err
+		}
+		return recordJobFinished(out, src)
+	case gkIngress, gkService:
+		if opts.ParkNetworking {
+			return parkNetworking(out)
+		}
+		return nil
+	}
+	if path, ok := opts.ScaleReplicasPaths[gk]; ok {
+		p, err := replicasParkingAt(path)
+		if err != nil {
+			return objectError(out, err)
+		}
+		return scaleWorkload(out, opts.ScaleToZero, p)
+	}
+	return nil
+}
+
+// parkByRule parks obj as a ParkingRule says, recording what it changed on obj.
+func parkByRule(obj *unstructured.Unstructured, rule *Rule) error {
+	if rule.Stash {
+		return objectError(obj, fmt.Errorf("ParkingRule %s stashes its kind: it has no parked form in the DR namespace", rule.Name))
+	}
+	p, err := ruleParking(rule)
+	if err != nil {
+		return objectError(obj, err)
+	}
+	return p.park(obj)
 }

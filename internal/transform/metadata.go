@@ -25,6 +25,9 @@ var managedAnnotations = []string{
 	drv1.AnnotationOriginalNodeSelector,
 	drv1.AnnotationSourceFinished,
 	drv1.AnnotationOriginalPaused,
+	drv1.AnnotationOriginalRunStrategy,
+	drv1.AnnotationOriginalHibernation,
+	drv1.AnnotationOriginalFields,
 }
 
 const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"

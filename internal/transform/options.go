@@ -22,6 +22,10 @@ type Options struct {
 	ScaleReplicasPaths map[schema.GroupKind]string
 	// SyncOwnedBy are owner kinds whose owned objects are synced (see SkipReason).
 	SyncOwnedBy []schema.GroupKind
+	// Rules are the ParkingRules in force, by kind: each replaces the built-in parking of its kind.
+	Rules map[schema.GroupKind]*Rule
+	// ParkNetworking parks Ingresses and LoadBalancer Services too (see networking.go).
+	ParkNetworking bool
 }
 
 // LocalCluster names the cluster dr-syncer runs in, in the source annotation.
@@ -47,6 +51,8 @@ var (
 	gkHelmRelease    = schema.GroupKind{Group: "helm.toolkit.fluxcd.io", Kind: "HelmRelease"}
 	gkScaledObject   = schema.GroupKind{Group: "keda.sh", Kind: "ScaledObject"}
 	gkScaledJob      = schema.GroupKind{Group: "keda.sh", Kind: "ScaledJob"}
+	gkVirtualMachine = schema.GroupKind{Group: "kubevirt.io", Kind: "VirtualMachine"}
+	gkCNPGCluster    = schema.GroupKind{Group: "postgresql.cnpg.io", Kind: "Cluster"}
 )
 
 func groupKind(obj *unstructured.Unstructured) schema.GroupKind {

@@ -60,9 +60,14 @@ func replicasParkingAt(path string) (*parking, error) {
 	}, nil
 }
 
-// parkingOf returns how obj is parked: by its kind, or for a custom resource by the replicas
-// path recorded on it. nil means obj is never parked.
+// parkingOf returns how obj is parked: by the fields recorded on it (a ParkingRule's, or
+// parkNetworking's), by its kind, or for a custom resource by the replicas path recorded on it.
+// nil means obj is never parked.
 func parkingOf(obj *unstructured.Unstructured) (*parking, error) {
+	// A rule's record comes first: the rule replaced the built-in parking of its kind.
+	if p, err := recordedParking(obj); err != nil || p != nil {
+		return p, err
+	}
 	if p := parkingFor(groupKind(obj)); p != nil {
 		return p, nil
 	}

@@ -25,8 +25,11 @@ func SkipReason(obj *unstructured.Unstructured, opts Options) string {
 	// Each cluster mints its own tokens, root CA bundle and default ServiceAccount.
 	switch gk, name := groupKind(obj), obj.GetName(); {
 	case gk == gkSecret:
-		if t, _, _ := unstructured.NestedString(obj.Object, "type"); t == "kubernetes.io/service-account-token" {
+		switch t, _, _ := unstructured.NestedString(obj.Object, "type"); t {
+		case "kubernetes.io/service-account-token":
 			return "service account token"
+		case StashSecretType:
+			return "dr-syncer's stash of an object held back until cutover"
 		}
 	case gk == gkConfigMap && name == "kube-root-ca.crt":
 		return "cluster root CA bundle"

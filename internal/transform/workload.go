@@ -115,12 +115,16 @@ func parkingFor(gk schema.GroupKind) *parking {
 		return nodeSelectorParking
 	case gkScaledObject, gkScaledJob:
 		return kedaParking
+	case gkVirtualMachine:
+		return runStrategyParking
+	case gkCNPGCluster:
+		return cnpgParking
 	}
 	return nil
 }
 
 // ParkedCustomKinds are the custom kinds dr-syncer parks without a scale subresource.
-var ParkedCustomKinds = []schema.GroupKind{gkKustomization, gkHelmRelease, gkScaledObject, gkScaledJob}
+var ParkedCustomKinds = []schema.GroupKind{gkKustomization, gkHelmRelease, gkScaledObject, gkScaledJob, gkVirtualMachine, gkCNPGCluster}
 
 // Parked says which annotation records the original value of a kind dr-syncer parks, and at
 // which field the parked value is; ok is false for a kind it never parks by kind.

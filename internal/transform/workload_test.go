@@ -119,6 +119,32 @@ func TestToDestinationWorkloads(t *testing.T) {
 		in:   `{apiVersion: keda.sh/v1alpha1, kind: ScaledJob, metadata: {name: batch, annotations: {autoscaling.keda.sh/paused: "false"}}, spec: {}}`,
 		want: `{apiVersion: keda.sh/v1alpha1, kind: ScaledJob, metadata: {name: batch, annotations: {autoscaling.keda.sh/paused: "true", dr-syncer.io/original-paused: "false"}}, spec: {}}`,
 	}, {
+		name: "kubevirt virtualmachine runStrategy is recorded and Halted",
+		opts: &keep,
+		in:   `{apiVersion: kubevirt.io/v1, kind: VirtualMachine, metadata: {name: vm}, spec: {runStrategy: Always}}`,
+		want: `{apiVersion: kubevirt.io/v1, kind: VirtualMachine, metadata: {name: vm, annotations: {dr-syncer.io/original-run-strategy: "runStrategy=Always"}}, spec: {runStrategy: Halted}}`,
+	}, {
+		name: "kubevirt virtualmachine running is recorded, replaced by runStrategy Halted",
+		in:   `{apiVersion: kubevirt.io/v1, kind: VirtualMachine, metadata: {name: vm}, spec: {running: true}}`,
+		want: `{apiVersion: kubevirt.io/v1, kind: VirtualMachine, metadata: {name: vm, annotations: {dr-syncer.io/original-run-strategy: "running=true"}}, spec: {runStrategy: Halted}}`,
+	}, {
+		name: "kubevirt virtualmachine with neither records empty",
+		in:   `{apiVersion: kubevirt.io/v1, kind: VirtualMachine, metadata: {name: vm}, spec: {}}`,
+		want: `{apiVersion: kubevirt.io/v1, kind: VirtualMachine, metadata: {name: vm, annotations: {dr-syncer.io/original-run-strategy: ""}}, spec: {runStrategy: Halted}}`,
+	}, {
+		name:    "kubevirt virtualmachine with both is an error",
+		in:      `{apiVersion: kubevirt.io/v1, kind: VirtualMachine, metadata: {name: vm}, spec: {running: true, runStrategy: Always}}`,
+		wantErr: "both set",
+	}, {
+		name: "cnpg cluster is hibernated, no annotation recorded as empty",
+		opts: &keep,
+		in:   `{apiVersion: postgresql.cnpg.io/v1, kind: Cluster, metadata: {name: pg}, spec: {instances: 3}}`,
+		want: `{apiVersion: postgresql.cnpg.io/v1, kind: Cluster, metadata: {name: pg, annotations: {cnpg.io/hibernation: "on", dr-syncer.io/original-hibernation: ""}}, spec: {instances: 3}}`,
+	}, {
+		name: "a Cluster of another group is not hibernated",
+		in:   `{apiVersion: example.com/v1, kind: Cluster, metadata: {name: c}}`,
+		want: `{apiVersion: example.com/v1, kind: Cluster, metadata: {name: c}}`,
+	}, {
 		name: "a Kustomization of another group is not suspended",
 		in:   `{apiVersion: kustomize.config.k8s.io/v1beta1, kind: Kustomization, metadata: {name: k}}`,
 		want: `{apiVersion: kustomize.config.k8s.io/v1beta1, kind: Kustomization, metadata: {name: k}}`,

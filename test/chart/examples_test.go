@@ -17,7 +17,7 @@ func TestExamplesAreValid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"continuous.yaml", "manual.yaml", "many-types-with-exclusions.yaml", "remotecluster.yaml", "scheduled.yaml"}
+	want := []string{"continuous.yaml", "manual.yaml", "many-types-with-exclusions.yaml", "parkingrules.yaml", "remotecluster.yaml", "scheduled.yaml"}
 	var got []string
 	for _, f := range files {
 		got = append(got, filepath.Base(f))
@@ -54,7 +54,7 @@ func TestExamplesAreValid(t *testing.T) {
 			}
 		}
 	}
-	if kinds["RemoteCluster"] != 1 || kinds["Secret"] != 1 || kinds["NamespaceMapping"] != 5 {
-		t.Errorf("the examples hold %v, want 1 Secret, 1 RemoteCluster and 5 NamespaceMappings", kinds)
+	if kinds["RemoteCluster"] != 1 || kinds["Secret"] != 1 || kinds["NamespaceMapping"] != 5 || kinds["ParkingRule"] != 2 {
+		t.Errorf("the examples hold %v, want 1 Secret, 1 RemoteCluster, 5 NamespaceMappings and 2 ParkingRules", kinds)
 	}
 }

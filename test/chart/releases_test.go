@@ -41,7 +41,8 @@ func TestTwoReleasesSideBySide(t *testing.T) {
 	}
 	slices.Sort(shared)
 	if want := []string{
-		"CustomResourceDefinition/namespacemappings.dr-syncer.io", "CustomResourceDefinition/remoteclusters.dr-syncer.io",
+		"CustomResourceDefinition/namespacemappings.dr-syncer.io", "CustomResourceDefinition/parkingrules.dr-syncer.io",
+		"CustomResourceDefinition/remoteclusters.dr-syncer.io",
 	}; !slices.Equal(shared, want) {
 		t.Errorf("cluster-scoped objects of both releases: %q, want only the CRDs %q", shared, want)
 	}

@@ -68,7 +68,7 @@ func TestDefaultsRenderARestrictedLeaderElectedController(t *testing.T) {
 		t.Errorf("the chart has %d hooks; want none", len(hooks))
 	}
 	wantCounts := map[string]int{
-		"CustomResourceDefinition": 2, "ServiceAccount": 1, "ClusterRole": 2, "ClusterRoleBinding": 2,
+		"CustomResourceDefinition": 3, "ServiceAccount": 1, "ClusterRole": 2, "ClusterRoleBinding": 2,
 		"Role": 1, "RoleBinding": 1, "Deployment": 1, "Service": 1, "PodDisruptionBudget": 1,
 		"ServiceMonitor": 0, "PrometheusRule": 0, "ConfigMap": 0,
 	}

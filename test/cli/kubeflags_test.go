@@ -77,8 +77,8 @@ func TestPlanPrinters(t *testing.T) {
 	}
 	g.Expect(plan("-o", "name").stdout).To(Equal("configmap/settings\nnamespace/" + ns + "\n"))
 	r := plan("-o", "wide")
-	g.Expect(strings.Fields(lines(r.stdout, "ACTION")[0])).To(Equal([]string{"ACTION", "KIND", "NAME", "APIVERSION", "REASON", "DETAILS"}))
-	g.Expect(strings.Fields(lines(r.stdout, "settings")[0])).To(Equal([]string{"create", "ConfigMap", "settings", "v1", "-"}))
+	g.Expect(strings.Fields(lines(r.stdout, "ACTION")[0])).To(Equal([]string{"ACTION", "KIND", "NAME", "STANDBY", "APIVERSION", "REASON", "DETAILS"}))
+	g.Expect(strings.Fields(lines(r.stdout, "settings")[0])).To(Equal([]string{"create", "ConfigMap", "settings", "-", "v1", "-"}))
 	g.Expect(r.stdout).To(ContainSubstring("Plan: 1 to create"))
 	r = plan("--no-headers")
 	g.Expect(r.stdout).NotTo(ContainSubstring("ACTION"))

@@ -55,6 +55,9 @@ func TestPlanShowsEveryChangeKind(t *testing.T) {
 	g.Expect(row(r.stdout, "create", "Secret", "creds")).To(BeTrue(), "%s", r)
 	g.Expect(r.stdout).To(ContainSubstring("+++ planned/v1.Secret." + ns + ".creds"))
 	g.Expect(r.stdout).To(MatchRegexp(`Plan: 5 to create, 0 to update, 0 to delete, 0 unchanged, 0 conflicts`))
+	// The standby column: what is held back until cutover, and how.
+	g.Expect(lines(r.stdout, "create", "Deployment", "web")).To(ConsistOf(MatchRegexp(`web\s+parked\s+spec\.replicas=0 \(source: 3\)`)), "%s", r)
+	g.Expect(lines(r.stdout, "create", "ConfigMap", "keep")).To(ConsistOf(MatchRegexp(`keep\s+-`)), "%s", r)
 	expectNoSecrets(g, r)
 	g.Expect(missing(dr, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(BeTrue(), "plan wrote the DR namespace")
 
@@ -104,7 +107,7 @@ func TestPlanShowsEveryChangeKind(t *testing.T) {
 	var plan struct {
 		DryRun  bool `json:"dryRun"`
 		Summary struct{ Created, Updated, Deleted, Unchanged, Conflicts int }
-		Actions []struct{ Action, Kind, Name, Diff string }
+		Actions []struct{ Action, Kind, Name, Diff, Standby, Parked string }
 	}
 	g.Expect(json.Unmarshal([]byte(r.stdout), &plan)).To(Succeed())
 	g.Expect(plan.DryRun).To(BeTrue())
@@ -112,6 +115,10 @@ func TestPlanShowsEveryChangeKind(t *testing.T) {
 	diffs := map[string]string{}
 	for _, a := range plan.Actions {
 		diffs[a.Action+"/"+a.Name] = a.Diff
+		if a.Kind == "Deployment" {
+			g.Expect(a.Standby).To(Equal("parked"))
+			g.Expect(a.Parked).To(Equal("parked: spec.replicas=0 (source: 3)"))
+		}
 	}
 	g.Expect(diffs).To(HaveKey("conflict/taken"))
 	g.Expect(diffs["update/creds"]).To(ContainSubstring("*** (after)"))

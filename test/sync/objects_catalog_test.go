@@ -42,7 +42,7 @@ var objectCases = []objectCase{
 			cm.Data["key"] = strings.Repeat("x", 900<<10)
 			create(g, prod, cm)
 		},
-		message: "Synced 1 objects in 24 types: 1 created, 0 updated, 0 unchanged, 0 deleted, 0 skipped, 0 conflicts, 0 failed (<duration>)"},
+		message: "Synced 1 objects in 25 types: 1 created, 0 updated, 0 unchanged, 0 deleted, 0 skipped, 0 conflicts, 0 failed (<duration>)"},
 	{name: "Secret bytes that are not UTF-8", input: "a Secret whose data is not valid UTF-8",
 		setup: func(_ *testing.T, g Gomega, ns string) {
 			create(g, prod, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "binary"}, Data: map[string][]byte{"k": {0xff, 0xfe, 0x00, 0xc3}}})

@@ -318,3 +318,64 @@ func TestFluxAndKEDAAreParked(t *testing.T) {
 	g.Expect(annotations(prod, 3)).To(HaveKeyWithValue(paused, "false"))
 	g.Expect(annotations(dr, 2)).To(HaveKeyWithValue(paused, "true"))
 }
+
+// TestKubeVirtAndCNPGAreParked: a KubeVirt VirtualMachine is Halted in DR whether it ran by
+// spec.runStrategy or spec.running, and cutover restores exactly the field it used; a
+// CloudNativePG Cluster is hibernated. Failback parks DR and restores the source the same way.
+func TestKubeVirtAndCNPGAreParked(t *testing.T) {
+	g := NewWithT(t)
+	vmCRD := crdOf("kubevirt.io", "v1", "VirtualMachine", "virtualmachines")
+	pgCRD := crdOf("postgresql.cnpg.io", "v1", "Cluster", "clusters")
+	for _, crd := range []*apiextensionsv1.CustomResourceDefinition{vmCRD, pgCRD} {
+		installCRD(t, g, prod, crd)
+		t.Cleanup(func() { removeCRD(t, dr, crd.Name) })
+	}
+	gvkVM := schema.GroupVersionKind{Group: "kubevirt.io", Version: "v1", Kind: "VirtualMachine"}
+	gvkPG := schema.GroupVersionKind{Group: "postgresql.cnpg.io", Version: "v1", Kind: "Cluster"}
+	ns := newNamespace(t, g, "virt")
+	byStrategy, byRunning, pg := widget(gvkVM, ns, "by-strategy"), widget(gvkVM, ns, "by-running"), widget(gvkPG, ns, "pg")
+	byStrategy.Object["spec"] = map[string]any{"runStrategy": "RerunOnFailure"}
+	byRunning.Object["spec"] = map[string]any{"running": true}
+	pg.Object["spec"] = map[string]any{"instances": int64(3)}
+	create(g, prod, byStrategy, byRunning, pg)
+
+	create(g, prod, mapping("virt", ns, ns, func(m *drv1.NamespaceMapping) {
+		m.Spec.ResourceTypes = []string{vmCRD.Name, pgCRD.Name}
+		m.Spec.SyncCRDs = true
+	}))
+	t.Cleanup(func() { deleteMapping(NewWithT(t), "virt") })
+	m := triggerSync(t, g, "virt")
+	g.Expect(m.Status.Phase).To(Equal(drv1.PhaseSynced), failedNames(m))
+	dr.Invalidate()
+
+	spec := func(h *cluster.Handle, name string) any { return nested(g, get(g, h, gvkVM, ns, name), "spec") }
+	annotations := func(h *cluster.Handle, gvk schema.GroupVersionKind, name string) map[string]string {
+		return get(g, h, gvk, ns, name).GetAnnotations()
+	}
+	halted := map[string]any{"runStrategy": "Halted"}
+	g.Expect(spec(dr, "by-strategy")).To(Equal(halted))
+	g.Expect(spec(dr, "by-running")).To(Equal(halted))
+	g.Expect(annotations(dr, gvkVM, "by-strategy")).To(HaveKeyWithValue(drv1.AnnotationOriginalRunStrategy, "runStrategy=RerunOnFailure"))
+	g.Expect(annotations(dr, gvkVM, "by-running")).To(HaveKeyWithValue(drv1.AnnotationOriginalRunStrategy, "running=true"))
+	g.Expect(annotations(dr, gvkPG, "pg")).To(HaveKeyWithValue(transform.CNPGHibernationAnnotation, "on"))
+	g.Expect(annotations(dr, gvkPG, "pg")).To(HaveKeyWithValue(drv1.AnnotationOriginalHibernation, ""))
+
+	s := opsScope(ns, ns, "virt")
+	cutover(g, s)
+	g.Expect(spec(dr, "by-strategy")).To(Equal(map[string]any{"runStrategy": "RerunOnFailure"}))
+	g.Expect(spec(dr, "by-running")).To(Equal(map[string]any{"running": true}))
+	g.Expect(annotations(dr, gvkPG, "pg")).NotTo(HaveKey(transform.CNPGHibernationAnnotation))
+	g.Expect(spec(prod, "by-strategy")).To(Equal(halted))
+	g.Expect(spec(prod, "by-running")).To(Equal(halted))
+	g.Expect(annotations(prod, gvkPG, "pg")).To(HaveKeyWithValue(transform.CNPGHibernationAnnotation, "on"))
+
+	failback(g, s)
+	g.Expect(spec(dr, "by-strategy")).To(Equal(halted))
+	g.Expect(spec(dr, "by-running")).To(Equal(halted))
+	g.Expect(annotations(dr, gvkPG, "pg")).To(HaveKeyWithValue(transform.CNPGHibernationAnnotation, "on"))
+	g.Expect(spec(prod, "by-strategy")).To(Equal(map[string]any{"runStrategy": "RerunOnFailure"}))
+	g.Expect(spec(prod, "by-running")).To(Equal(map[string]any{"running": true}))
+	g.Expect(annotations(prod, gvkVM, "by-running")).NotTo(HaveKey(drv1.AnnotationOriginalRunStrategy))
+	g.Expect(annotations(prod, gvkPG, "pg")).NotTo(HaveKey(transform.CNPGHibernationAnnotation))
+	g.Expect(annotations(prod, gvkPG, "pg")).NotTo(HaveKey(drv1.AnnotationOriginalHibernation))
+}

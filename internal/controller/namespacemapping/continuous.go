@@ -23,6 +23,10 @@ func (r *Reconciler) ensureWatcher(ctx context.Context, m *drv1.NamespaceMapping
 	if w := r.Continuous.Get(key); w != nil && w.Matches(m.UID, m.Generation, req) {
 		return w, nil
 	}
+	// A type whose CRD was installed since the last discovery (moments before the mapping was
+	// created) must be watched too: discovery is read afresh for a new watcher.
+	req.Source.Invalidate()
+	req.Dest.Invalidate()
 	types, err := engine.ServedTypes(req)
 	if err != nil {
 		return nil, fmt.Errorf("resolving types to watch: %w", err)

@@ -24,6 +24,7 @@ import (
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
 	"github.com/dr-syncer/dr-syncer/internal/clustercache"
 	"github.com/dr-syncer/dr-syncer/internal/continuous"
+	"github.com/dr-syncer/dr-syncer/internal/controller/parkingrule"
 	"github.com/dr-syncer/dr-syncer/internal/engine"
 	"github.com/dr-syncer/dr-syncer/internal/metrics"
 )
@@ -227,6 +228,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	if err != nil {
 		markStalled(m, err.Error())
 		return ctrl.Result{}, reconcile.TerminalError(err)
+	}
+	if ereq.Transform.Rules, err = parkingrule.InForce(ctx, r.Client, m.Namespace); err != nil {
+		return ctrl.Result{}, err
 	}
 	st := r.states.get(req.NamespacedName, m.UID)
 	st.probed()

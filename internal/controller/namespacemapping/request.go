@@ -14,7 +14,8 @@ import (
 )
 
 // EngineRequest turns a mapping's spec into an engine request. The CLI uses it too, so both run
-// the same sync for the same spec.
+// the same sync for the same spec. The ParkingRules of the mapping's namespace are the caller's
+// to add (parkingrule.InForce).
 func EngineRequest(m *drv1.NamespaceMapping, src, dst *cluster.Handle, workers int) (engine.Request, error) {
 	spec := &m.Spec
 	var sel labels.Selector
@@ -39,6 +40,7 @@ func EngineRequest(m *drv1.NamespaceMapping, src, dst *cluster.Handle, workers i
 			ScaleToZero:     spec.ScaleDown(),
 			PVC:             spec.PVCConfig,
 			SyncOwnedBy:     ownerKinds(spec.SyncOwnedBy),
+			ParkNetworking:  spec.ParkNetworking,
 		},
 		CreateNamespace:          spec.NamespaceConfig.CreateNamespaceOrDefault(),
 		CopyNamespaceLabels:      spec.NamespaceConfig.CopyLabelsOrDefault(),

@@ -64,6 +64,8 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 			predicate.GenerationChangedPredicate{}, triggerAnnotationsChanged{}, lastDrillChanged{}))).
 		Watches(&drv1.RemoteCluster{}, handler.EnqueueRequestsFromMapFunc(r.mappingsForCluster),
 			builder.WithPredicates(readyChanged{})).
+		Watches(&drv1.ParkingRule{}, handler.EnqueueRequestsFromMapFunc(r.mappingsOfNamespace),
+			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		WatchesRawSource(source.Channel(r.Continuous.Events(), &handler.EnqueueRequestForObject{})).
 		WithOptions(controller.Options{RateLimiter: retryLimiter()}).
 		Complete(r)
@@ -73,6 +75,21 @@ func (r *Reconciler) mappingsForCluster(ctx context.Context, o client.Object) []
 	list := &drv1.NamespaceMappingList{}
 	if err := r.List(ctx, list, client.InNamespace(o.GetNamespace()), client.MatchingFields{indexClusters: o.GetName()}); err != nil {
 		ctrl.LoggerFrom(ctx).Error(err, "listing NamespaceMappings for a RemoteCluster")
+		return nil
+	}
+	out := make([]reconcile.Request, 0, len(list.Items))
+	for _, m := range list.Items {
+		out = append(out, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: m.Namespace, Name: m.Name}})
+	}
+	return out
+}
+
+// mappingsOfNamespace wakes every mapping of a ParkingRule's namespace: the rules in force
+// changed, and a Continuous watcher must take them up.
+func (r *Reconciler) mappingsOfNamespace(ctx context.Context, o client.Object) []reconcile.Request {
+	list := &drv1.NamespaceMappingList{}
+	if err := r.List(ctx, list, client.InNamespace(o.GetNamespace())); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "listing NamespaceMappings for a ParkingRule")
 		return nil
 	}
 	out := make([]reconcile.Request, 0, len(list.Items))

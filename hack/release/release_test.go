@@ -376,7 +376,7 @@ func TestCRDsFile(t *testing.T) {
 		}
 		names = append(names, crd.Name)
 	}
-	if want := []string{"namespacemappings.dr-syncer.io", "remoteclusters.dr-syncer.io"}; strings.Join(names, ",") != strings.Join(want, ",") {
+	if want := []string{"namespacemappings.dr-syncer.io", "parkingrules.dr-syncer.io", "remoteclusters.dr-syncer.io"}; strings.Join(names, ",") != strings.Join(want, ",") {
 		t.Errorf("CRDs %q, want %q", names, want)
 	}
 }

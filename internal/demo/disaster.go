@@ -49,12 +49,24 @@ func (d *demo) disasterDay(ctx context.Context) {
 		if err != nil {
 			return "", err
 		}
-		// The summary line, wherever the command prints it (a readiness wait may follow it).
+		// The readiness line and the summary line, wherever the command prints them.
 		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		var ready, summary string
 		for _, l := range lines {
-			if l = strings.TrimSpace(l); strings.HasPrefix(l, "cutover done") {
-				return l, nil
+			switch l = strings.TrimSpace(l); {
+			case strings.HasPrefix(l, "DR ready in"):
+				ready = l
+			case strings.HasPrefix(l, "cutover done"):
+				summary = l
 			}
+		}
+		switch {
+		case ready != "" && summary != "":
+			return ready + " (" + summary + ")", nil
+		case ready != "":
+			return ready, nil
+		case summary != "":
+			return summary, nil
 		}
 		return lines[len(lines)-1], nil
 	}); err != nil {

@@ -429,6 +429,10 @@ type NamespaceMappingStatus struct {
 	// command line when the controller's cluster answers.
 	// +optional
 	LastDrill *DrillResult `json:"lastDrill,omitempty"`
+	// lastSuccessfulDrill is the last drill in which every workload came up: a failed drill
+	// replaces lastDrill but not this, so "no successful drill for 30 days" can be alerted on.
+	// +optional
+	LastSuccessfulDrill *DrillResult `json:"lastSuccessfulDrill,omitempty"`
 }
 
 // DrillResult is the outcome of one dr-syncer drill.

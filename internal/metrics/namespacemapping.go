@@ -58,6 +58,10 @@ var (
 		Name: "drsyncer_namespacemapping_last_drill_ready",
 		Help: "1 when every workload came up in the last drill, else 0.",
 	}, []string{"mapping"})
+	lastSuccessfulDrillTime = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "drsyncer_namespacemapping_last_successful_drill_timestamp_seconds",
+		Help: "Unix time when the last drill in which every workload came up started (status.lastSuccessfulDrill); absent before the first.",
+	}, []string{"mapping"})
 	propagationLag = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "drsyncer_propagation_lag_seconds",
 		Help:    "Continuous mode: time from a source change being seen to its write in the destination.",
@@ -67,7 +71,7 @@ var (
 
 func init() {
 	ctrlmetrics.Registry.MustRegister(syncRuns, syncDuration, objectsApplied, lastSuccess, mappingReady,
-		scheduleInterval, driftCorrections, pruneBlocked, propagationLag, mappingLive, lastDrillTime, lastDrillRTO, lastDrillReady)
+		scheduleInterval, driftCorrections, pruneBlocked, propagationLag, mappingLive, lastDrillTime, lastDrillRTO, lastDrillReady, lastSuccessfulDrillTime)
 }
 
 // SyncRun records one full sync.
@@ -122,6 +126,12 @@ func LastDrill(mapping string, start time.Time, rtoSeconds int64, ready bool) {
 	lastDrillReady.WithLabelValues(mapping).Set(b2f(ready))
 }
 
+// LastSuccessfulDrill exports when the last drill in which everything came up started
+// (status.lastSuccessfulDrill).
+func LastSuccessfulDrill(mapping string, start time.Time) {
+	lastSuccessfulDrillTime.WithLabelValues(mapping).Set(float64(start.Unix()))
+}
+
 // PropagationLag observes one continuous-mode replication.
 func PropagationLag(mapping string, d time.Duration) {
 	propagationLag.WithLabelValues(mapping).Observe(d.Seconds())
@@ -132,7 +142,7 @@ func ForgetMapping(mapping string) {
 	l := prometheus.Labels{"mapping": mapping}
 	for _, v := range []interface{ DeletePartialMatch(prometheus.Labels) int }{
 		syncRuns, syncDuration, objectsApplied, lastSuccess, mappingReady, scheduleInterval,
-		driftCorrections, pruneBlocked, propagationLag, mappingLive, lastDrillTime, lastDrillRTO, lastDrillReady,
+		driftCorrections, pruneBlocked, propagationLag, mappingLive, lastDrillTime, lastDrillRTO, lastDrillReady, lastSuccessfulDrillTime,
 	} {
 		v.DeletePartialMatch(l)
 	}

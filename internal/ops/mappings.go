@@ -160,7 +160,8 @@ func setPaused(ctx context.Context, s *Scope, st *steps, paused bool) error {
 	return ctx.Err()
 }
 
-// recordDrill writes the drill's result into status.lastDrill of every mapping of the scope,
+// recordDrill writes the drill's result into status.lastDrill (and, when every workload came
+// up, status.lastSuccessfulDrill) of every mapping of the scope,
 // with a merge patch of that one field through the status subresource: the controller's own
 // status patches are merge patches of the fields it changed, so they keep it. Without the
 // controller's cluster (the flag form) nothing is recorded; a refused write is reported, never
@@ -175,7 +176,11 @@ func recordDrill(ctx context.Context, s *Scope, rep *DrillReport) {
 		return
 	}
 	last := rep.LastDrill()
-	data, err := json.Marshal(map[string]any{"status": map[string]any{"lastDrill": last}})
+	status := map[string]any{"lastDrill": last}
+	if last.Ready {
+		status["lastSuccessfulDrill"] = last
+	}
+	data, err := json.Marshal(map[string]any{"status": status})
 	if err != nil {
 		rep.NotRecorded = err.Error()
 		return

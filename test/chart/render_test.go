@@ -391,6 +391,35 @@ func TestPrometheusRuleAlerts(t *testing.T) {
 		}
 	}
 	if len(alerts) != 4 {
-		t.Errorf("%d alerts, want 4", len(alerts))
+		t.Errorf("%d alerts, want 4 (the drill alert only with drillMaxAgeDays)", len(alerts))
+	}
+}
+
+// TestPrometheusRuleDrillAlert: drillMaxAgeDays adds the drill alert, on the last successful
+// drill, counting mappings never drilled and leaving live ones out.
+func TestPrometheusRuleDrillAlert(t *testing.T) {
+	r := mustRender(t, "drs", "dr-syncer-system", values(t, `prometheusRule: {enabled: true, drillMaxAgeDays: 30}`))
+	pr := r.find(t, "PrometheusRule", "")
+	if pr == nil {
+		t.Fatal("no PrometheusRule")
+	}
+	groups, _, _ := unstructured.NestedSlice(pr.Object, "spec", "groups")
+	var expr string
+	for _, g := range groups {
+		rules, _, _ := unstructured.NestedSlice(g.(map[string]any), "rules")
+		for _, rule := range rules {
+			if m := rule.(map[string]any); m["alert"] == "DrSyncerNoRecentDrill" {
+				expr, _ = m["expr"].(string)
+			}
+		}
+	}
+	for _, want := range []string{
+		"(time() - drsyncer_namespacemapping_last_successful_drill_timestamp_seconds) > 30 * 86400",
+		"drsyncer_namespacemapping_ready unless on(mapping) drsyncer_namespacemapping_last_successful_drill_timestamp_seconds",
+		"unless on(mapping) drsyncer_namespacemapping_live == 1",
+	} {
+		if !strings.Contains(expr, want) {
+			t.Errorf("DrSyncerNoRecentDrill expr = %q, want it to contain %q", expr, want)
+		}
 	}
 }

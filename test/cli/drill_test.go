@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+	"time"
 
 	. "github.com/onsi/gomega"
 	"github.com/prometheus/client_golang/prometheus"
@@ -164,4 +165,44 @@ func gaugeValue(name, mapping string) float64 {
 		}
 	}
 	return -1
+}
+
+// TestDrillKeepsLastSuccess: a drill in which everything came up is recorded as
+// status.lastSuccessfulDrill too; a failed drill after it replaces lastDrill only, so the
+// 30-day alert reads the last success (exported as a metric).
+func TestDrillKeepsLastSuccess(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(g, prod, "drillok")
+	create(g, prod, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "settings", Namespace: ns}, Data: map[string]string{"k": "v"}})
+	mapping(g, ns, ns)
+	ref := controllerNS + "/" + ns
+	ctl := []string{"--kubeconfig", kubeconfigs["both"], "--context", "prod"}
+	g.Expect(drSyncer(t, append([]string{"trigger", ref, "--wait", "--timeout", "1m"}, ctl...)...).code).To(Equal(0))
+	byMapping := []string{"--mapping", ref, "--kubeconfig", kubeconfigs["prod"]}
+
+	r := drSyncer(t, append([]string{"drill", "--timeout", "3s", "--keep"}, byMapping...)...)
+	g.Expect(r.code).To(Equal(0), "nothing to wait for: the drill comes up\n%s", r)
+	st := getMapping(g, prod, controllerNS, ns).Status
+	g.Expect(st.LastDrill).NotTo(BeNil())
+	g.Expect(st.LastDrill.Ready).To(BeTrue())
+	g.Expect(st.LastSuccessfulDrill).To(Equal(st.LastDrill))
+	success := *st.LastSuccessfulDrill
+
+	// A workload that never comes up (no controllers here): the next drill fails.
+	create(g, prod, workloads(ns)...)
+	g.Expect(drSyncer(t, append([]string{"trigger", ref, "--wait", "--timeout", "1m"}, ctl...)...).code).To(Equal(0))
+	time.Sleep(time.Second) // the failed drill starts in a later second than the successful one
+	// Another scratch namespace: this API server has no namespace controller, so the first one
+	// never finishes terminating.
+	r = drSyncer(t, append([]string{"drill", "--timeout", "3s", "--keep", "--drill-namespace", ns + "-drill2"}, byMapping...)...)
+	g.Expect(r.code).To(Equal(1), "%s", r)
+	g.Expect(r.stdout).To(ContainSubstring("recorded on NamespaceMapping"))
+	st = getMapping(g, prod, controllerNS, ns).Status
+	g.Expect(st.LastDrill.Ready).To(BeFalse())
+	g.Expect(st.LastDrill.Time.After(success.Time.Time)).To(BeTrue())
+	g.Expect(*st.LastSuccessfulDrill).To(Equal(success))
+	g.Eventually(func() float64 {
+		return gaugeValue("drsyncer_namespacemapping_last_drill_ready", ref)
+	}).WithTimeout(timeout).WithPolling(interval).Should(BeNumerically("==", 0))
+	g.Expect(gaugeValue("drsyncer_namespacemapping_last_successful_drill_timestamp_seconds", ref)).To(BeNumerically("==", success.Time.Unix()))
 }

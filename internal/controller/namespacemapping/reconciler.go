@@ -136,6 +136,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	if d := m.Status.LastDrill; d != nil {
 		metrics.LastDrill(req.String(), d.Time.Time, d.RTOSeconds, d.Ready)
 	}
+	if d := m.Status.LastSuccessfulDrill; d != nil {
+		metrics.LastSuccessfulDrill(req.String(), d.Time.Time)
+	}
 	if !m.DeletionTimestamp.IsZero() {
 		r.Continuous.Stop(req.NamespacedName)
 		return r.finalize(ctx, m)

@@ -83,3 +83,32 @@ func TestStashedObjectsDrilledAndWaitedFor(t *testing.T) {
 	_, err = ops.WaitReady(ctx, dr, ns, cut.Activated, ops.WaitOptions{Timeout: time.Second})
 	g.Expect(err).To(MatchError(ops.ErrNotReady), "no controllers: the Deployment from the stash is waited for and does not come up")
 }
+
+// TestCutoverParksTheSourceOfAStashedWorkload: cutover creates a stashed Deployment in DR from
+// its stash, so it parks the Deployment at the source first (built-in parking, recorded), as it
+// does for every workload it activates: nothing runs on both sides. Failback restores it.
+func TestCutoverParksTheSourceOfAStashedWorkload(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	rule := parkingRule("pstash-deployments", "apps", "Deployment", func(s *drv1.ParkingRuleSpec) { s.Stash = true })
+	create(g, prod, rule)
+	t.Cleanup(func() { _ = prod.Client.Delete(ctx, rule) })
+	ruleReady(g, "pstash-deployments", metav1.ConditionTrue)
+	ns := newNamespace(t, g, "pstash")
+	create(g, prod, deployment(ns, "web", 2))
+	create(g, prod, mapping("pstash", ns, ns, func(m *drv1.NamespaceMapping) { m.Spec.ResourceTypes = []string{"deployments"} }))
+	t.Cleanup(func() { deleteMapping(NewWithT(t), "pstash") })
+	m := triggerSync(t, g, "pstash")
+	g.Expect(m.Status.Phase).To(Equal(drv1.PhaseSynced), failedNames(m))
+	g.Expect(absent(dr, gvkDeployment, ns, "web")).To(BeTrue())
+
+	s := opsScope(ns, ns, "pstash")
+	rep := cutover(g, s)
+	expectReplicas(g, dr, gvkDeployment, ns, "web", 2, "")
+	expectReplicas(g, prod, gvkDeployment, ns, "web", 0, "2")
+	g.Expect(rep.Warnings).NotTo(ContainElement(ContainSubstring("did not park their source objects")), "%v", rep.Warnings)
+
+	failback(g, s)
+	expectReplicas(g, prod, gvkDeployment, ns, "web", 2, "")
+	g.Eventually(func() bool { return absent(dr, gvkDeployment, ns, "web") }).WithTimeout(timeout).Should(BeTrue())
+}

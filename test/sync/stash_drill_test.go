@@ -62,7 +62,7 @@ func TestStashedObjectsDrilledAndWaitedFor(t *testing.T) {
 	for _, w := range rep.Workloads {
 		drilled = append(drilled, w.Kind+"/"+w.Name)
 	}
-	g.Expect(drilled).To(ContainElement("Deployment/web"))
+	g.Expect(drilled).To(ContainElements("Deployment/web", "Broker/events"), "the drill waits for what cutover --wait waits for")
 	stashes := &corev1.SecretList{}
 	g.Expect(dr.Client.List(ctx, stashes, client.InNamespace(scratch))).To(Succeed())
 	for _, sec := range stashes.Items {

@@ -230,13 +230,15 @@ func (r *run) list(ctx context.Context, t Type) *typeState {
 	}
 	st.counted = true
 	stashed := transform.Stashed(t.GVK.GroupKind(), r.req.Transform)
-	// A kind no longer stashed (its rule gone) has its stash Secrets pruned like copies that
-	// select nothing: left behind, a cutover would create an object production deleted since.
-	if st.stash = r.listStash(ctx, t); st.stash == nil {
-		return st // neither the kind's copies nor its stash can be pruned
-	}
-	if !stashed && len(st.stash.live) == 0 {
-		st.stash = nil
+	if stashed {
+		if st.stash = r.listStash(ctx, t, true); st.stash == nil {
+			return st // neither the kind's copies nor its stash can be pruned
+		}
+	} else if left := r.listStash(ctx, t, false); left != nil && len(left.live) > 0 {
+		// A kind no longer stashed (its rule gone) has its stash Secrets pruned like copies
+		// that select nothing: left behind, a cutover would create an object production
+		// deleted since. (Stash Secrets that cannot be listed are not this kind's concern.)
+		st.stash = left
 	}
 	if srcErr != nil {
 		return st
@@ -275,8 +277,8 @@ func (r *run) list(ctx context.Context, t Type) *typeState {
 var stashType = Type{GVR: schema.GroupVersionResource{Version: "v1", Resource: "secrets"}, GVK: schema.GroupVersionKind{Version: "v1", Kind: "Secret"}}
 
 // listStash lists the stash Secrets of one kind in DR (from one list of them per run); nil when
-// the list failed (reported).
-func (r *run) listStash(ctx context.Context, t Type) *typeState {
+// the list failed (reported as a failure of the kind when report is set).
+func (r *run) listStash(ctx context.Context, t Type, report bool) *typeState {
 	st := &typeState{t: stashType, selected: map[string]bool{}, live: map[string]*unstructured.Unstructured{}, counted: true}
 	if !r.destExists {
 		return st
@@ -286,6 +288,9 @@ func (r *run) listStash(ctx context.Context, t Type) *typeState {
 	})
 	secrets, err := r.stashes, r.stashErr
 	if err != nil {
+		if !report {
+			return nil
+		}
 		r.record(Action{GVK: t.GVK, Type: ActionFailed, Reason: "ListFailed", Message: fmt.Sprintf("listing the stash Secrets of %s in the destination: %v", t, err)})
 		return nil
 	}

@@ -27,8 +27,8 @@ func TestParkNetworkingToggled(t *testing.T) {
 	}))
 	t.Cleanup(func() { deleteMapping(NewWithT(t), "toggle") })
 	type state struct {
-		Class          any
-		DNS            string
+		Class    any
+		DNS      string
 		Recorded bool
 	}
 	stateOf := func() state {

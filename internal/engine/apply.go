@@ -82,6 +82,10 @@ func (r *run) write(ctx context.Context, it item) Action {
 	}
 	if err != nil {
 		a.Type, a.Reason, a.Message = ActionFailed, "ApplyFailed", err.Error()
+		if rule := r.req.Transform.Rules[it.t.GVK.GroupKind()]; rule != nil && !rule.Stash && (apierrors.IsInvalid(err) || apierrors.IsBadRequest(err)) {
+			// The refused value may be the rule's: say which rule, or nobody looks there.
+			a.Message += "; the object is parked by ParkingRule " + rule.Name + ": check that its fields fit this kind"
+		}
 		return a
 	}
 	if r.req.DryRun {

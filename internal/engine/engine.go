@@ -36,6 +36,11 @@ type run struct {
 
 	mu  sync.Mutex
 	res *Result
+
+	// stashes are the DR namespace's stash Secrets, listed once per run (stashOnce).
+	stashOnce sync.Once
+	stashes   []unstructured.Unstructured
+	stashErr  error
 }
 
 func (r *run) record(a Action) {
@@ -226,18 +231,25 @@ func (r *run) list(ctx context.Context, t Type) *typeState {
 	st.counted = true
 	stashed := transform.Stashed(t.GVK.GroupKind(), r.req.Transform)
 	if stashed {
-		if st.stash = r.listStash(ctx, t); st.stash == nil {
+		if st.stash = r.listStash(ctx, t, true); st.stash == nil {
 			return st // neither the kind's copies nor its stash can be pruned
 		}
+	} else if left := r.listStash(ctx, t, false); left != nil && len(left.live) > 0 {
+		// A kind no longer stashed (its rule gone) has its stash Secrets pruned like copies
+		// that select nothing: left behind, a cutover would create an object production
+		// deleted since. (Stash Secrets that cannot be listed are not this kind's concern.)
+		st.stash = left
 	}
 	if srcErr != nil {
 		return st
 	}
 	st.listed = true
 	into := st
+	if st.stash != nil {
+		st.stash.listed = true
+	}
 	if stashed {
 		// The selected objects are stashed; the kind's own copies select nothing.
-		st.stash.listed = true
 		into = st.stash
 	}
 	for i := range src {
@@ -264,15 +276,21 @@ func (r *run) list(ctx context.Context, t Type) *typeState {
 // stashType is the type of stash Secrets.
 var stashType = Type{GVR: schema.GroupVersionResource{Version: "v1", Resource: "secrets"}, GVK: schema.GroupVersionKind{Version: "v1", Kind: "Secret"}}
 
-// listStash lists the stash Secrets of one stashed kind in DR; nil when the list failed
-// (reported).
-func (r *run) listStash(ctx context.Context, t Type) *typeState {
+// listStash lists the stash Secrets of one kind in DR (from one list of them per run); nil when
+// the list failed (reported as a failure of the kind when report is set).
+func (r *run) listStash(ctx context.Context, t Type, report bool) *typeState {
 	st := &typeState{t: stashType, selected: map[string]bool{}, live: map[string]*unstructured.Unstructured{}, counted: true}
 	if !r.destExists {
 		return st
 	}
-	secrets, err := listAllFields(ctx, r.resource(stashType), "", "type="+transform.StashSecretType)
+	r.stashOnce.Do(func() {
+		r.stashes, r.stashErr = listAllFields(ctx, r.resource(stashType), "", "type="+transform.StashSecretType)
+	})
+	secrets, err := r.stashes, r.stashErr
 	if err != nil {
+		if !report {
+			return nil
+		}
 		r.record(Action{GVK: t.GVK, Type: ActionFailed, Reason: "ListFailed", Message: fmt.Sprintf("listing the stash Secrets of %s in the destination: %v", t, err)})
 		return nil
 	}

@@ -113,7 +113,11 @@ func Cutover(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error)
 	}
 	drWorkloads = ownedOnly(drWorkloads, s.MappingIDs)
 	drWorkloads = s.copiesOfScope(drWorkloads, st)
+	// The objects cutover will create from their stash: their sources are parked like the
+	// copies', whenever dr-syncer knows how to park their kind.
+	stashes, serrs := listStashes(ctx, s, s.copiedFromScope)
 	var notParked map[string]bool
+	sourceParked := map[string]bool{}
 	if srcErr != nil {
 		st.warn("source workloads not parked: the source is unreachable; when it answers again, re-run this cutover before anything else starts them (it then parks the source and changes nothing in DR)")
 	} else {
@@ -121,9 +125,18 @@ func Cutover(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error)
 		for _, w := range drWorkloads {
 			copies[w.key()] = true
 		}
+		stashed := map[string]bool{}
+		for _, x := range stashes {
+			stashed[x.key(kinds)] = true
+		}
 		var perr []error
-		notParked, perr = changeAll(ctx, g, engine.SideSource, srcWorkloads, func(w workload) bool { return copies[w.key()] }, parkSource(kinds, drWorkloads), st)
+		notParked, perr = changeAll(ctx, g, engine.SideSource, srcWorkloads, func(w workload) bool { return copies[w.key()] || stashed[w.key()] }, parkSource(kinds, drWorkloads), st)
 		errs = append(errs, perr...)
+		for _, w := range srcWorkloads {
+			if stashed[w.key()] && !notParked[w.key()] {
+				sourceParked[w.key()] = true
+			}
+		}
 		reported := map[*workloadKind]bool{}
 		for _, w := range drWorkloads {
 			if err, failed := unlisted[w.kind]; failed {
@@ -149,7 +162,7 @@ func Cutover(ctx context.Context, s *Scope, o Options) (_ *Report, retErr error)
 		return true
 	}, transform.Activate, st)
 	errs = append(errs, aerr...)
-	unstashed, uerr := unstashAll(ctx, g, s, st)
+	unstashed, uerr := unstashAll(ctx, g, s, st, stashes, serrs, kinds, sourceParked, notParked)
 	errs = append(errs, uerr...)
 	st.rep.Activated = append(waitRefs(drWorkloads, notParked), unstashed...)
 	return st.rep, errors.Join(errs...)

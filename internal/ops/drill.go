@@ -85,6 +85,8 @@ type DrillReport struct {
 type drillObject struct {
 	t   engine.Type
 	obj *unstructured.Unstructured
+	// held is set for an object a stash Secret held: waited for as cutover --wait waits for it.
+	held bool
 }
 
 // Drill rehearses a cutover of s's DR namespace without touching it: it copies the standby
@@ -142,6 +144,7 @@ func Drill(ctx context.Context, s *Scope, o DrillOptions) (rep *DrillReport, ret
 		fmt.Fprintf(out, "  namespace %s deleted\n", g.DrillNamespace)
 	}()
 	var ws []workload
+	var heldRefs []WorkloadRef
 	for _, d := range objs {
 		copyObj, notes, skip := adaptForDrill(d.obj, s.DestNamespace, g.DrillNamespace)
 		if skip != "" {
@@ -167,7 +170,12 @@ func Drill(ctx context.Context, s *Scope, o DrillOptions) (rep *DrillReport, ret
 			continue
 		}
 		rep.Copied++
-		if k != nil {
+		switch {
+		case d.held && d.t.GVK.GroupKind() != (schema.GroupKind{Group: "batch", Kind: "Job"}):
+			// As unstashAll: every object created from a stash but Jobs, parked kind or not.
+			heldRefs = append(heldRefs, WorkloadRef{GVR: d.t.GVR, Kind: d.t.GVK.Kind, Name: created.GetName()})
+		case d.held:
+		case k != nil:
 			ws = append(ws, workload{kind: k, obj: created})
 		}
 	}
@@ -179,7 +187,7 @@ func Drill(ctx context.Context, s *Scope, o DrillOptions) (rep *DrillReport, ret
 		fmt.Fprintf(out, "  failed: %s\n", f)
 	}
 
-	refs := waitRefs(ws, nil)
+	refs := append(waitRefs(ws, nil), heldRefs...)
 	fmt.Fprintf(out, "[3/4] wait for %d workloads to be ready\n", len(refs))
 	states, werr := WaitReady(ctx, s.Dest, g.DrillNamespace, refs, WaitOptions{Start: rep.Start, Timeout: o.Timeout, Progress: o.Progress})
 	rep.Workloads = states
@@ -293,7 +301,7 @@ func unstashForDrill(s *Scope, types []engine.Type, listed engine.Type, obj *uns
 	gvk := held.GroupVersionKind()
 	for _, t := range types {
 		if t.GVK.GroupKind() == gvk.GroupKind() {
-			return drillObject{t: t, obj: held}, true, nil
+			return drillObject{t: t, obj: held, held: true}, true, nil
 		}
 	}
 	return drillObject{}, true, fmt.Errorf("stash %s holds %s, which cluster %s does not serve", obj.GetName(), gvk, s.Dest.Name)

@@ -26,6 +26,11 @@ type stashed struct {
 
 func (x stashed) ref() string { return x.secret.GetAnnotations()[drv1.AnnotationStashed] }
 
+// key is the workload key of the held object, as the source's workload of kinds has it.
+func (x stashed) key(kinds []workloadKind) string {
+	return workload{kind: kindFor(kinds, x.obj.GroupVersionKind().GroupKind()), obj: x.obj}.key()
+}
+
 // listStashes lists the stash Secrets of the scope's mappings in the DR namespace that keep
 // accepts, with the objects they hold. A stash that does not decode, or of a kind DR does not
 // serve, is an error of its own: the others are still listed.
@@ -62,18 +67,23 @@ func listStashes(ctx context.Context, s *Scope, keep func(workload) bool) ([]sta
 	}
 }
 
-// unstashAll creates, at cutover, the objects the scope's stash Secrets hold; one that exists
-// already (a cutover run before) is left as it is. It needs DR only. It returns what cutover
-// --wait waits for: every object it created except Jobs (a Job is ready when it has finished,
-// which is not what cutover waits for).
-func unstashAll(ctx context.Context, g *engine.Gate, s *Scope, st *steps) ([]WorkloadRef, []error) {
+// unstashAll creates, at cutover, the objects the scope's stash Secrets hold (xs, listed with
+// errs); one that exists already (a cutover run before) is left as it is, and so is one whose
+// source workload could not be parked (notParked: it must not run on both sides). It needs DR
+// only. sourceParked names the held objects whose source cutover parked; the others are warned
+// of. It returns what cutover --wait waits for: every object it created except Jobs (a Job is
+// ready when it has finished, which is not what cutover waits for).
+func unstashAll(ctx context.Context, g *engine.Gate, s *Scope, st *steps, xs []stashed, errs []error, kinds []workloadKind, sourceParked, notParked map[string]bool) ([]WorkloadRef, []error) {
 	var refs []WorkloadRef
-	xs, errs := listStashes(ctx, s, s.copiedFromScope)
 	for _, err := range errs {
 		st.warn("%v", err)
 	}
 	created := 0
 	for _, x := range xs {
+		if notParked[x.key(kinds)] {
+			st.warn("%s not created from its stash: its source could not be parked, and it must not run on both sides; fix the source and re-run cutover", x.ref())
+			continue
+		}
 		_, err := s.Dest.Dynamic.Resource(x.gvr).Namespace(s.DestNamespace).Get(ctx, x.obj.GetName(), metav1.GetOptions{})
 		if err == nil {
 			continue
@@ -84,7 +94,9 @@ func unstashAll(ctx context.Context, g *engine.Gate, s *Scope, st *steps) ([]Wor
 			continue
 		}
 		st.change("%s: created from its stash (Secret %s)", x.ref(), x.secret.GetName())
-		created++
+		if !sourceParked[x.key(kinds)] {
+			created++
+		}
 		if st.dryRun {
 			continue
 		}
@@ -99,7 +111,7 @@ func unstashAll(ctx context.Context, g *engine.Gate, s *Scope, st *steps) ([]Wor
 		}
 	}
 	if created > 0 {
-		st.warn("%d stashed objects created in DR; this cutover did not park their source objects (a stash rule says nothing of how to park them): stop them in the source if they must not run on both sides", created)
+		st.warn("%d stashed objects created in DR; this cutover did not park their source objects (a stash rule says nothing of how to park a kind dr-syncer does not park by itself, or the source did not answer): stop them in the source if they must not run on both sides", created)
 	}
 	return refs, errs
 }

@@ -283,3 +283,26 @@ func TestParkOtherKinds(t *testing.T) {
 		t.Error("Activate(nil) returned no error")
 	}
 }
+
+// TestHibernatedClusterStaysHibernated: a CloudNativePG Cluster hibernated in production is
+// hibernated in DR, records "on", and stays hibernated through cutover and failback (nothing to
+// change either way).
+func TestHibernatedClusterStaysHibernated(t *testing.T) {
+	standby, err := ToDestination(parse(t, `{apiVersion: postgresql.cnpg.io/v1, kind: Cluster, metadata: {name: pg, annotations: {cnpg.io/hibernation: "on"}}, spec: {instances: 3}}`), testOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := standby.GetAnnotations()[drv1.AnnotationOriginalHibernation]; got != "on" {
+		t.Fatalf("recorded %q, want on", got)
+	}
+	for _, step := range []struct {
+		name string
+		fn   func(*unstructured.Unstructured) (*unstructured.Unstructured, bool, error)
+	}{{"cutover", Activate}, {"failback", Park}, {"cutover again", Activate}} {
+		out, changed := activateOrPark(t, step.fn, standby)
+		if changed || out.GetAnnotations()[CNPGHibernationAnnotation] != "on" {
+			t.Errorf("%s: changed %v, hibernation %q; want hibernated, unchanged", step.name, changed, out.GetAnnotations()[CNPGHibernationAnnotation])
+		}
+		standby = out
+	}
+}

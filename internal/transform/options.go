@@ -41,6 +41,7 @@ var (
 	gkCronJob        = schema.GroupKind{Group: "batch", Kind: "CronJob"}
 	gkJob            = schema.GroupKind{Group: "batch", Kind: "Job"}
 	gkService        = schema.GroupKind{Kind: "Service"}
+	gkPod            = schema.GroupKind{Kind: "Pod"}
 	gkPVC            = schema.GroupKind{Kind: "PersistentVolumeClaim"}
 	gkServiceAccount = schema.GroupKind{Kind: "ServiceAccount"}
 	gkSecret         = schema.GroupKind{Kind: "Secret"}

@@ -31,6 +31,10 @@ func SkipReason(obj *unstructured.Unstructured, opts Options) string {
 		case StashSecretType:
 			return "dr-syncer's stash of an object held back until cutover"
 		}
+	case gk == gkPod && opts.Rules[gkPod] == nil:
+		// A bare Pod runs as soon as it exists and has nothing that parks it (its spec is
+		// immutable): never copied, unless a ParkingRule says how (stash: true).
+		return "a Pod runs as soon as it is created and cannot be parked: sync the workload that makes it, or stash Pods with a ParkingRule"
 	case gk == gkConfigMap && name == "kube-root-ca.crt":
 		return "cluster root CA bundle"
 	case gk == gkServiceAccount && name == "default":

@@ -81,6 +81,8 @@ metadata:
 		{"default service account", `{apiVersion: v1, kind: ServiceAccount, metadata: {name: default}}`, "default service account"},
 		{"other service account", `{apiVersion: v1, kind: ServiceAccount, metadata: {name: app}}`, ""},
 		{"deployment named default", `{apiVersion: apps/v1, kind: Deployment, metadata: {name: default}}`, ""},
+		{"bare pod", `{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: c, image: busybox}]}}`, "cannot be parked"},
+		{"pod of another group", `{apiVersion: example.com/v1, kind: Pod, metadata: {name: p}}`, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -94,5 +96,14 @@ metadata:
 				t.Errorf("SkipReason = %q, want a reason containing %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestSkipReasonPodWithRule: a ParkingRule for Pods (stash) lets bare Pods through.
+func TestSkipReasonPodWithRule(t *testing.T) {
+	opts := testOpts
+	opts.Rules = map[schema.GroupKind]*Rule{{Kind: "Pod"}: {Name: "ops/pods", Stash: true}}
+	if got := SkipReason(parse(t, `{apiVersion: v1, kind: Pod, metadata: {name: p}}`), opts); got != "" {
+		t.Errorf("SkipReason = %q, want the Pod stashed", got)
 	}
 }

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
+
+	"github.com/go-openapi/jsonpointer"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -134,6 +137,25 @@ func Parked(gk schema.GroupKind) (annotation string, field []string, ok bool) {
 		return "", nil, false
 	}
 	return p.annotation, p.field, true
+}
+
+// BuiltinParking describes how dr-syncer parks kind gk when no ParkingRule does: the JSON
+// pointer of the field it sets and the value it sets there; ok is false for a kind it does not
+// park by kind (a custom kind may still be parked by its scale subresource).
+func BuiltinParking(gk schema.GroupKind) (path, value string, ok bool) {
+	p := parkingFor(gk)
+	if p == nil {
+		return "", "", false
+	}
+	var b strings.Builder
+	for _, f := range p.field {
+		b.WriteString("/" + jsonpointer.Escape(f))
+	}
+	value = p.parked
+	if p == runStrategyParking {
+		value = strings.TrimPrefix(value, "runStrategy=")
+	}
+	return b.String(), value, true
 }
 
 // park records obj's live value in the annotation and parks it.

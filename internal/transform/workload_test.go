@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -172,4 +173,13 @@ metadata: {name: agent, annotations: {dr-syncer.io/original-node-selector: '{"ku
 spec: {template: {spec: {nodeSelector: {dr-syncer.io/parked: "true"}}}}
 `,
 	}})
+}
+
+// TestVirtualMachineWithBothRunFields: a VirtualMachine with both runStrategy and running (which
+// KubeVirt refuses) is not copied half-parked: the transform fails with a clear message.
+func TestVirtualMachineWithBothRunFields(t *testing.T) {
+	_, err := ToDestination(parse(t, `{apiVersion: kubevirt.io/v1, kind: VirtualMachine, metadata: {name: vm}, spec: {runStrategy: Always, running: true}}`), testOpts)
+	if err == nil || !strings.Contains(err.Error(), "spec.runStrategy and spec.running are both set") {
+		t.Fatalf("err = %v, want both fields named", err)
+	}
 }

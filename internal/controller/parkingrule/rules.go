@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/go-openapi/jsonpointer"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -92,5 +93,30 @@ func describe(pr *drv1.ParkingRule, gk schema.GroupKind) string {
 		}
 		what += " by " + strings.Join(parts, ", ")
 	}
-	return what + ", in every NamespaceMapping of namespace " + pr.Namespace + "; it replaces dr-syncer's built-in parking of the kind"
+	what += ", in every NamespaceMapping of namespace " + pr.Namespace
+	path, value, builtin := transform.BuiltinParking(gk)
+	switch {
+	case !builtin:
+		return what + "; it replaces the parking at the scale subresource's replicas path, if the kind's CRD declares one"
+	case pr.Spec.Stash || setsPath(pr, path):
+		return what + "; it replaces dr-syncer's built-in parking of the kind"
+	}
+	// The rule leaves the field dr-syncer would park alone: say so, the kind may run in DR.
+	return fmt.Sprintf("%s; the built-in parking of %s (%s=%s) is not applied: unless this rule stops them, its objects run in DR",
+		what, kindName(gk), path, value)
+}
+
+// setsPath tells whether a rule sets the field at the JSON pointer path (or an object around it).
+func setsPath(pr *drv1.ParkingRule, path string) bool {
+	for _, f := range pr.Spec.Fields {
+		if f.Path == path || strings.HasPrefix(path, f.Path+"/") {
+			return true
+		}
+	}
+	for k := range pr.Spec.Annotations {
+		if "/metadata/annotations/"+jsonpointer.Escape(k) == path {
+			return true
+		}
+	}
+	return false
 }

@@ -54,3 +54,27 @@ func TestEvaluate(t *testing.T) {
 		t.Errorf("rules in force: %v", rules)
 	}
 }
+
+// TestEvaluateWarnsOfBuiltinParkingReplaced: a rule for a kind dr-syncer parks by itself says in
+// its message that the built-in parking is no longer applied unless the rule sets that field too.
+func TestEvaluateWarnsOfBuiltinParkingReplaced(t *testing.T) {
+	annotationOnly := drv1.ParkingRuleSpec{Annotations: map[string]string{"example.com/off": "yes"}}
+	replicas := drv1.ParkingRuleSpec{Fields: []drv1.ParkedField{{Path: "/spec/replicas", ParkedValue: apiextensionsv1.JSON{Raw: []byte(`0`)}}}}
+	deploy, job, safe, custom := rule("deploy", time.Hour, "Deployment", annotationOnly), rule("job", time.Hour, "Job", annotationOnly),
+		rule("safe", time.Hour, "StatefulSet", replicas), rule("custom", time.Hour, "Kafka", annotationOnly)
+	deploy.Spec.Group, job.Spec.Group, safe.Spec.Group = "apps", "batch", "apps"
+	_, verdicts := Evaluate([]drv1.ParkingRule{deploy, job, safe, custom})
+	for name, want := range map[string]string{
+		"deploy": "the built-in parking of Deployment.apps (/spec/replicas=0) is not applied: unless this rule stops them, its objects run in DR",
+		"job":    "the built-in parking of Job.batch (/spec/suspend=true) is not applied",
+	} {
+		if v := verdicts[name]; !v.InForce || !strings.Contains(v.Message, want) {
+			t.Errorf("%s: %+v, want a message with %q", name, v, want)
+		}
+	}
+	for _, name := range []string{"safe", "custom"} {
+		if v := verdicts[name]; !v.InForce || strings.Contains(v.Message, "not applied") {
+			t.Errorf("%s: %+v, want no warning", name, v)
+		}
+	}
+}

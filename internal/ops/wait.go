@@ -131,22 +131,44 @@ func notReadyList(states []Readiness) string {
 // message: kstatus' own, followed while not ready by the messages of the workload's conditions
 // that report a problem (Available=False, ReplicaFailure=True, ...). kstatus has no rules for
 // ReplicationControllers (it would call one current at once, with no Pod ready): its status has
-// the fields of a ReplicaSet's, so it is computed by the ReplicaSet rules.
+// the fields of a ReplicaSet's, so it is computed by the
+// ReplicaSet rules. kstatus calls a StatefulSet with updateStrategy OnDelete current at once,
+// whatever its Pods (it leaves rollouts to the user): one is judged by kstatus' rules for a
+// partitioned rollout whose partition covers every replica, that is by its replica counts only
+// (OnDelete keeps Pods of an older revision, so the revisions are not compared).
 func workloadReadiness(u *unstructured.Unstructured) (bool, string) {
 	obj := u
-	if u.GroupVersionKind().GroupKind() == (schema.GroupKind{Kind: "ReplicationController"}) {
+	gk := u.GroupVersionKind().GroupKind()
+	onDelete := false
+	switch {
+	case gk == (schema.GroupKind{Kind: "ReplicationController"}):
 		obj = u.DeepCopy()
 		obj.SetAPIVersion("apps/v1")
 		obj.SetKind("ReplicaSet")
+	case gk == (schema.GroupKind{Group: "apps", Kind: "StatefulSet"}):
+		if typ, _, _ := unstructured.NestedString(u.Object, "spec", "updateStrategy", "type"); typ == "OnDelete" {
+			onDelete = true
+			obj = u.DeepCopy()
+			replicas, found, _ := unstructured.NestedInt64(u.Object, "spec", "replicas")
+			if !found {
+				replicas = 1
+			}
+			_ = unstructured.SetNestedMap(obj.Object, map[string]any{"type": "RollingUpdate",
+				"rollingUpdate": map[string]any{"partition": replicas}}, "spec", "updateStrategy")
+		}
 	}
 	res, err := status.Compute(obj)
 	if err != nil {
 		return false, fmt.Sprintf("status not computable: %v", err)
 	}
-	if obj != u {
+	if gk.Kind == "ReplicationController" {
 		res.Message = strings.ReplaceAll(res.Message, "ReplicaSet", u.GetKind())
 	}
 	if res.Status == status.CurrentStatus {
+		if onDelete {
+			ready, _, _ := unstructured.NestedInt64(u.Object, "status", "readyReplicas")
+			res.Message = fmt.Sprintf("Ready: %d/%d (updateStrategy OnDelete)", ready, ready)
+		}
 		return true, res.Message
 	}
 	msg := string(res.Status) + ": " + res.Message

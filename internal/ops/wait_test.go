@@ -69,6 +69,28 @@ metadata: {name: db, generation: 2}
 spec: {replicas: 3}
 status: {observedGeneration: 2, replicas: 3, readyReplicas: 1, currentReplicas: 3, updatedReplicas: 3}
 `, false, "Ready: 1/3"},
+		{"statefulset OnDelete without ready pods", `
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, generation: 2}
+spec: {replicas: 3, updateStrategy: {type: OnDelete}}
+status: {observedGeneration: 2, replicas: 3, readyReplicas: 0, currentReplicas: 3, updatedReplicas: 3}
+`, false, "Ready: 0/3"},
+		{"statefulset OnDelete not yet scaled", `
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, generation: 2}
+spec: {replicas: 2, updateStrategy: {type: OnDelete}}
+status: {observedGeneration: 2, replicas: 0}
+`, false, "Replicas: 0/2"},
+		{"statefulset OnDelete up, old revision kept", `
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, generation: 2}
+spec: {replicas: 2, updateStrategy: {type: OnDelete}}
+status: {observedGeneration: 2, replicas: 2, readyReplicas: 2, currentReplicas: 2, updatedReplicas: 0,
+  currentRevision: db-1, updateRevision: db-2}
+`, true, "Ready: 2/2"},
 	}
 	// Why ReplicationControllers need the ReplicaSet rules: kstatus alone has none for them.
 	if res, err := status.Compute(object(t, cases[3].obj)); err != nil || res.Status != status.CurrentStatus {

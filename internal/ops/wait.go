@@ -175,6 +175,11 @@ func workloadReadiness(u *unstructured.Unstructured) (bool, string) {
 	if extra := problemConditions(u); extra != "" {
 		msg += "; " + extra
 	}
+	// A paused Deployment (paused in production, copied as it is) never rolls out; its
+	// controller says so only in a condition of status Unknown.
+	if paused, _, _ := unstructured.NestedBool(u.Object, "spec", "paused"); paused && gk == (schema.GroupKind{Group: "apps", Kind: "Deployment"}) {
+		msg += "; spec.paused is true: the Deployment creates no Pods until it is resumed (kubectl rollout resume)"
+	}
 	return false, msg
 }
 

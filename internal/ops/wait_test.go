@@ -91,6 +91,14 @@ spec: {replicas: 2, updateStrategy: {type: OnDelete}}
 status: {observedGeneration: 2, replicas: 2, readyReplicas: 2, currentReplicas: 2, updatedReplicas: 0,
   currentRevision: db-1, updateRevision: db-2}
 `, true, "Ready: 2/2"},
+		{"deployment paused", `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, generation: 2}
+spec: {replicas: 2, paused: true}
+status: {observedGeneration: 2,
+  conditions: [{type: Progressing, status: Unknown, reason: DeploymentPaused, message: "Deployment is paused"}]}
+`, false, "paused"},
 	}
 	// Why ReplicationControllers need the ReplicaSet rules: kstatus alone has none for them.
 	if res, err := status.Compute(object(t, cases[3].obj)); err != nil || res.Status != status.CurrentStatus {

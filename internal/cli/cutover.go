@@ -40,6 +40,11 @@ type operation func(context.Context, *ops.Scope, ops.Options) (*ops.Report, erro
 // run resolves the clusters and runs op, printing its steps to standard output and the progress
 // of its sync (labelled syncLabel) to standard error. tune sets the options of one command.
 func (f *opFlags) run(cmd *cobra.Command, what, syncLabel string, op operation, ro resolveOptions, tune func(*ops.Options)) error {
+	if f.canWait && f.wait.enabled {
+		if err := f.wait.checkTimeout(); err != nil {
+			return err
+		}
+	}
 	s, err := resolveScope(cmd.Context(), cmd, &f.cluster, &f.sync, ro)
 	if err != nil {
 		return err

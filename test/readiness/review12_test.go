@@ -1,0 +1,69 @@
+package readiness_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// migrate is a Job that has not run in prod (prod has no controllers): its DR copy carries the
+// selector the DR API server generated for it.
+func migrate(ns string) client.Object {
+	return &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "migrate", Namespace: ns}, Spec: batchv1.JobSpec{
+		Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{RestartPolicy: corev1.RestartPolicyNever,
+			Containers: []corev1.Container{{Name: "c", Image: "registry.example/job:1"}}}}}}
+}
+
+// TestDrillCopiesJobs: a drill of a DR namespace holding a Job creates the Job in the scratch
+// namespace (the DR API server generated the copy's selector, which a new Job may not carry)
+// and the drill comes up (exit 0).
+func TestDrillCopiesJobs(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(g, prod, "drilljob")
+	create(g, prod, append(shop(ns), migrate(ns))...)
+	// Jobs are copied when named (the wildcard leaves them out).
+	r := drSyncer(t, append([]string{"sync", "--resource-types", "*,jobs.batch"}, flagForm(ns)...)...)
+	g.Expect(r.code).To(Equal(0), "%s", r)
+	r = drSyncer(t, append([]string{"drill", "--timeout", upTimeout.String(), "-o", "json"}, flagForm(ns)...)...)
+	t.Logf("%s\n%s", r.stdout, r.stderr)
+	g.Expect(r.code).To(Equal(0), "%s", r)
+	var doc struct {
+		drillDoc
+		Failed []string `json:"failed"`
+	}
+	g.Expect(json.Unmarshal([]byte(r.stdout), &doc)).To(Succeed(), "%s", r)
+	g.Expect(doc.Failed).To(BeEmpty())
+	g.Expect(doc.Ready).To(BeTrue())
+	var kinds []string
+	for _, w := range doc.Workloads {
+		kinds = append(kinds, w.Kind+"/"+w.Name)
+	}
+	g.Expect(kinds).To(ContainElement("Job/migrate"))
+}
+
+// TestCutoverWaitOnDeleteStatefulSet: a StatefulSet with updateStrategy OnDelete whose Pods no
+// node takes is not ready (kstatus alone calls it current at once): cutover --wait exits 3 and
+// names it.
+func TestCutoverWaitOnDeleteStatefulSet(t *testing.T) {
+	g := NewWithT(t)
+	ns := synced(t, g, "ondelete", func(ns string) []client.Object {
+		tmpl := template("ledger")
+		tmpl.Spec.NodeSelector = map[string]string{"disk": "none-has-this"}
+		return []client.Object{&appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: "ledger", Namespace: ns},
+			Spec: appsv1.StatefulSetSpec{Replicas: ptr.To[int32](1), ServiceName: "ledger", Selector: selector("ledger"), Template: tmpl,
+				UpdateStrategy: appsv1.StatefulSetUpdateStrategy{Type: appsv1.OnDeleteStatefulSetStrategyType}}}}
+	})
+	r := drSyncer(t, append([]string{"cutover", "--timeout", "20s"}, flagForm(ns)...)...)
+	t.Logf("%s", r.stdout)
+	g.Expect(r.code).To(Equal(3), "%s", r)
+	g.Expect(r.stdout).To(ContainSubstring("not ready after 20s: 1 of 1 workloads"))
+	g.Expect(r.stdout).To(MatchRegexp(`  StatefulSet ledger: InProgress: Ready: 0/1`))
+	g.Expect(r.stdout).NotTo(ContainSubstring("DR ready in"))
+}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 )
 
@@ -163,5 +164,21 @@ func TestDrillNamespaceName(t *testing.T) {
 	long := strings.Repeat("a", 63)
 	if got := DrillNamespaceName(long); len(got) != 63 || !strings.HasSuffix(got, "-drill") {
 		t.Errorf("got %q (%d characters)", got, len(got))
+	}
+	// A 63-character DR namespace that ends in -drill: cutting it and adding -drill again would
+	// name the DR namespace itself (which the gate refuses: no default drill at all).
+	self := strings.Repeat("b", 57) + "-drill"
+	if got := DrillNamespaceName(self); got == self || len(got) > 63 {
+		t.Errorf("DrillNamespaceName(%q) = %q: the DR namespace itself or too long", self, got)
+	}
+	// Two long DR namespaces that differ only after the cut get different drill namespaces.
+	a, b := DrillNamespaceName(strings.Repeat("c", 60)+"-eu"), DrillNamespaceName(strings.Repeat("c", 60)+"-us")
+	if a == b {
+		t.Errorf("both long DR namespaces drill in %q", a)
+	}
+	for _, n := range []string{a, b, DrillNamespaceName(self)} {
+		if errs := validation.IsDNS1123Label(n); len(errs) > 0 {
+			t.Errorf("%q: %v", n, errs)
+		}
 	}
 }

@@ -1,16 +1,23 @@
 package readiness_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"sync"
 	"testing"
+	"time"
 
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/dr-syncer/dr-syncer/internal/cli"
 )
 
 // migrate is a Job that has not run in prod (prod has no controllers): its DR copy carries the
@@ -66,4 +73,52 @@ func TestCutoverWaitOnDeleteStatefulSet(t *testing.T) {
 	g.Expect(r.stdout).To(ContainSubstring("not ready after 20s: 1 of 1 workloads"))
 	g.Expect(r.stdout).To(MatchRegexp(`  StatefulSet ledger: InProgress: Ready: 0/1`))
 	g.Expect(r.stdout).NotTo(ContainSubstring("DR ready in"))
+}
+
+// syncBuffer is a bytes.Buffer safe to read while the command writes it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestDrillInterruptedCleansUp: a drill interrupted (its context cancelled, as Ctrl-C does)
+// while it waits for readiness still deletes its scratch namespace, and leaves the DR namespace
+// as it was.
+func TestDrillInterruptedCleansUp(t *testing.T) {
+	g := NewWithT(t)
+	ns := synced(t, g, "drillint", func(ns string) []client.Object { return append(shop(ns), stuck(ns)) })
+	drBefore := settledVersions(g, dr, ns)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out syncBuffer
+	root := cli.NewRootCommand()
+	root.SetArgs(append([]string{"drill", "--timeout", "5m"}, flagForm(ns)...))
+	root.SetOut(&out)
+	root.SetErr(&out)
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	g.Eventually(out.String).WithTimeout(upTimeout).WithPolling(interval).Should(ContainSubstring("Deployment web ready after"))
+	cancel()
+	var err error
+	g.Eventually(done).WithTimeout(2 * time.Minute).Should(Receive(&err))
+	t.Logf("%s", out.String())
+	g.Expect(err).To(MatchError(context.Canceled))
+	g.Expect(out.String()).To(ContainSubstring("namespace " + ns + "-drill deleted"))
+	g.Eventually(func() bool {
+		return apierrors.IsNotFound(dr.Client.Get(context.Background(), client.ObjectKey{Name: ns + "-drill"}, &corev1.Namespace{}))
+	}).WithTimeout(upTimeout).WithPolling(interval).Should(BeTrue(), "scratch namespace still there")
+	g.Expect(versions(g, dr, ns)).To(Equal(drBefore))
+	g.Expect(podCount(g, dr, ns)).To(BeZero())
 }

@@ -34,6 +34,9 @@ type WorkloadRef struct {
 	GVR  schema.GroupVersionResource
 	Kind string
 	Name string
+	// Scale is set for a custom resource with a scale subresource: kstatus calls one without
+	// conditions current at once, so its scale's replica counts are read as well.
+	Scale bool
 }
 
 // Readiness is the state of one workload while or after waiting.
@@ -94,6 +97,17 @@ func WaitReady(ctx context.Context, h *cluster.Handle, ns string, refs []Workloa
 				next.Message = fmt.Sprintf("cannot read it: %v", err)
 			default:
 				next.Ready, next.Message = workloadReadiness(u)
+				if next.Ready && r.Scale {
+					sc, err := h.Dynamic.Resource(r.GVR).Namespace(ns).Get(ctx, r.Name, metav1.GetOptions{}, "scale")
+					if err != nil {
+						if ctx.Err() != nil {
+							return false, nil
+						}
+						next.Ready, next.Message = false, fmt.Sprintf("cannot read its scale subresource: %v", err)
+					} else {
+						next.Ready, next.Message = scaleReadiness(sc, next.Message)
+					}
+				}
 			}
 			if next.Ready {
 				next.After = time.Since(start)
@@ -183,6 +197,17 @@ func workloadReadiness(u *unstructured.Unstructured) (bool, string) {
 	return false, msg
 }
 
+// scaleReadiness adds to kstatus' verdict msg on a custom resource the replica counts of its scale
+// subresource (autoscaling/v1 Scale): fewer replicas in its status than in its spec is not ready.
+func scaleReadiness(sc *unstructured.Unstructured, msg string) (bool, string) {
+	want, _, _ := unstructured.NestedInt64(sc.Object, "spec", "replicas")
+	have, _, _ := unstructured.NestedInt64(sc.Object, "status", "replicas")
+	if have < want {
+		return false, fmt.Sprintf("InProgress: scale subresource: Replicas: %d/%d", have, want)
+	}
+	return true, fmt.Sprintf("%s; scale subresource: Replicas: %d/%d", msg, have, want)
+}
+
 // problemConditions joins the messages of a workload's conditions that report a problem: a
 // positive condition (Available, Ready, Progressing, Complete) that is False, or a negative one
 // (ReplicaFailure, Failed, Stalled) that is True.
@@ -227,7 +252,7 @@ func waitRefs(ws []workload, skip map[string]bool) []WorkloadRef {
 				continue
 			}
 		}
-		out = append(out, WorkloadRef{GVR: w.kind.gvr, Kind: w.kind.kind, Name: w.obj.GetName()})
+		out = append(out, WorkloadRef{GVR: w.kind.gvr, Kind: w.kind.kind, Name: w.obj.GetName(), Scale: w.kind.custom && w.kind.path != ""})
 	}
 	return out
 }

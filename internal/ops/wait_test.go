@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 )
@@ -180,5 +181,20 @@ func TestDrillNamespaceName(t *testing.T) {
 		if errs := validation.IsDNS1123Label(n); len(errs) > 0 {
 			t.Errorf("%q: %v", n, errs)
 		}
+	}
+}
+
+// TestScaleReadiness: a custom resource that kstatus calls current is ready only when its scale
+// subresource reports as many replicas as it asks for.
+func TestScaleReadiness(t *testing.T) {
+	scale := func(spec, status int64) *unstructured.Unstructured {
+		return &unstructured.Unstructured{Object: map[string]any{"apiVersion": "autoscaling/v1", "kind": "Scale",
+			"spec": map[string]any{"replicas": spec}, "status": map[string]any{"replicas": status}}}
+	}
+	if ready, msg := scaleReadiness(scale(2, 0), "Resource is current"); ready || !strings.Contains(msg, "Replicas: 0/2") {
+		t.Errorf("0 of 2: ready=%t %q", ready, msg)
+	}
+	if ready, msg := scaleReadiness(scale(2, 2), "Resource is current"); !ready || !strings.Contains(msg, "Resource is current; scale subresource: Replicas: 2/2") {
+		t.Errorf("2 of 2: ready=%t %q", ready, msg)
 	}
 }

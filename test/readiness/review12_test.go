@@ -12,12 +12,16 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/dr-syncer/dr-syncer/internal/cli"
+	"github.com/dr-syncer/dr-syncer/internal/cluster"
 )
 
 // migrate is a Job that has not run in prod (prod has no controllers): its DR copy carries the
@@ -121,4 +125,84 @@ func TestDrillInterruptedCleansUp(t *testing.T) {
 	}).WithTimeout(upTimeout).WithPolling(interval).Should(BeTrue(), "scratch namespace still there")
 	g.Expect(versions(g, dr, ns)).To(Equal(drBefore))
 	g.Expect(podCount(g, dr, ns)).To(BeZero())
+}
+
+// poolCRD is a namespaced CRD pools.example.com whose scale subresource counts
+// .spec.workers.count (status: .status.replicas). No controller runs it.
+func poolCRD() *apiextensionsv1.CustomResourceDefinition {
+	integer := apiextensionsv1.JSONSchemaProps{Type: "integer"}
+	return &apiextensionsv1.CustomResourceDefinition{
+		ObjectMeta: metav1.ObjectMeta{Name: "pools.example.com"},
+		Spec: apiextensionsv1.CustomResourceDefinitionSpec{
+			Group: "example.com", Scope: apiextensionsv1.NamespaceScoped,
+			Names: apiextensionsv1.CustomResourceDefinitionNames{Kind: "Pool", ListKind: "PoolList", Plural: "pools", Singular: "pool"},
+			Versions: []apiextensionsv1.CustomResourceDefinitionVersion{{
+				Name: "v1", Served: true, Storage: true,
+				Schema: &apiextensionsv1.CustomResourceValidation{OpenAPIV3Schema: &apiextensionsv1.JSONSchemaProps{
+					Type: "object", Properties: map[string]apiextensionsv1.JSONSchemaProps{
+						"spec": {Type: "object", XPreserveUnknownFields: ptr.To(true), Properties: map[string]apiextensionsv1.JSONSchemaProps{
+							"workers": {Type: "object", Properties: map[string]apiextensionsv1.JSONSchemaProps{"count": integer}},
+						}},
+						"status": {Type: "object", Properties: map[string]apiextensionsv1.JSONSchemaProps{"replicas": integer}},
+					}}},
+				Subresources: &apiextensionsv1.CustomResourceSubresources{Scale: &apiextensionsv1.CustomResourceSubresourceScale{
+					SpecReplicasPath: ".spec.workers.count", StatusReplicasPath: ".status.replicas"}},
+			}},
+		},
+	}
+}
+
+// installCRD creates crd in h until the test ends, waiting until it is served.
+func installCRD(t *testing.T, g Gomega, h *cluster.Handle, crd *apiextensionsv1.CustomResourceDefinition) {
+	create(g, h, crd)
+	t.Cleanup(func() {
+		g := NewWithT(t)
+		g.Expect(client.IgnoreNotFound(h.Client.Delete(context.Background(), crd))).To(Succeed())
+		g.Eventually(func() bool {
+			return apierrors.IsNotFound(h.Client.Get(context.Background(), client.ObjectKey{Name: crd.Name}, &apiextensionsv1.CustomResourceDefinition{}))
+		}).WithTimeout(upTimeout).WithPolling(interval).Should(BeTrue())
+		h.Invalidate()
+	})
+	g.Eventually(func(g Gomega) {
+		c := &apiextensionsv1.CustomResourceDefinition{}
+		g.Expect(h.Client.Get(context.Background(), client.ObjectKey{Name: crd.Name}, c)).To(Succeed())
+		established := false
+		for _, cond := range c.Status.Conditions {
+			established = established || (cond.Type == apiextensionsv1.Established && cond.Status == apiextensionsv1.ConditionTrue)
+		}
+		g.Expect(established).To(BeTrue())
+	}).WithTimeout(upTimeout).WithPolling(interval).Should(Succeed())
+	h.Invalidate()
+}
+
+// TestCutoverWaitScaleSubresource: a custom resource with a scale subresource and no conditions
+// (kstatus calls it current at once) is ready only when its scale reports its replicas:
+// cutover --wait exits 3 naming it while its status counts none, and 0 once it counts them.
+func TestCutoverWaitScaleSubresource(t *testing.T) {
+	g := NewWithT(t)
+	installCRD(t, g, prod, poolCRD())
+	installCRD(t, g, dr, poolCRD())
+	gvk := schema.GroupVersionKind{Group: "example.com", Version: "v1", Kind: "Pool"}
+	ns := newNamespace(g, prod, "pool")
+	p := &unstructured.Unstructured{Object: map[string]any{"spec": map[string]any{"workers": map[string]any{"count": int64(2)}}}}
+	p.SetGroupVersionKind(gvk)
+	p.SetNamespace(ns)
+	p.SetName("workers")
+	g.Expect(prod.Client.Create(context.Background(), p)).To(Succeed())
+	r := drSyncer(t, append([]string{"sync", "--resource-types", "pools.example.com"}, flagForm(ns)...)...)
+	g.Expect(r.code).To(Equal(0), "%s", r)
+
+	r = drSyncer(t, append([]string{"cutover", "--timeout", "5s"}, flagForm(ns)...)...)
+	t.Logf("%s", r.stdout)
+	g.Expect(r.code).To(Equal(3), "%s", r)
+	g.Expect(r.stdout).To(ContainSubstring("Pool workers: InProgress: scale subresource: Replicas: 0/2"))
+
+	live := &unstructured.Unstructured{}
+	live.SetGroupVersionKind(gvk)
+	g.Expect(dr.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "workers"}, live)).To(Succeed())
+	g.Expect(unstructured.SetNestedField(live.Object, int64(2), "status", "replicas")).To(Succeed())
+	g.Expect(dr.Client.Update(context.Background(), live)).To(Succeed())
+	r = drSyncer(t, append([]string{"cutover", "--timeout", "30s"}, flagForm(ns)...)...)
+	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.stdout).To(MatchRegexp(`Pool workers ready after \d+\.\ds`))
 }

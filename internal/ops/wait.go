@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -61,11 +60,11 @@ type WaitOptions struct {
 	Progress func(Readiness)
 }
 
-// WaitReady reads the workloads refs of namespace ns in h until every one is ready as kstatus
-// computes it (status Current), or the timeout passes. It returns the last state of each, in the
-// order of refs, and ErrNotReady (wrapped) when some are not ready at the timeout. A workload that
-// is ready once counts as ready: its time to ready is the recovery time, and a later wobble
-// (a Pod restarted) does not undo it.
+// WaitReady reads the workloads refs of namespace ns in h (one list per kind, four times a
+// second) until every one is ready as kstatus computes it (status Current), or the timeout
+// passes. It returns the last state of each, in the order of refs, and ErrNotReady (wrapped)
+// when some are not ready at the timeout. A workload that is ready once counts as ready: its
+// time to ready is the recovery time, and a later wobble (a Pod restarted) does not undo it.
 func WaitReady(ctx context.Context, h *cluster.Handle, ns string, refs []WorkloadRef, o WaitOptions) ([]Readiness, error) {
 	timeout := o.Timeout
 	if timeout <= 0 {
@@ -80,21 +79,40 @@ func WaitReady(ctx context.Context, h *cluster.Handle, ns string, refs []Workloa
 		states[i] = Readiness{Kind: r.Kind, Name: r.Name, Message: "not read yet"}
 	}
 	poll := func(ctx context.Context) (bool, error) {
+		// One list per kind and round, not one read per workload: the DR API server is read four
+		// times a second for as long as the wait lasts, during a disaster.
+		listed := map[schema.GroupVersionResource]map[string]*unstructured.Unstructured{}
+		listErr := map[schema.GroupVersionResource]error{}
+		for i, r := range refs {
+			if _, done := listed[r.GVR]; done || states[i].Ready || listErr[r.GVR] != nil {
+				continue
+			}
+			l, err := h.Dynamic.Resource(r.GVR).Namespace(ns).List(ctx, metav1.ListOptions{})
+			if err != nil {
+				if ctx.Err() != nil {
+					return false, nil
+				}
+				listErr[r.GVR] = err
+				continue
+			}
+			byName := make(map[string]*unstructured.Unstructured, len(l.Items))
+			for j := range l.Items {
+				byName[l.Items[j].GetName()] = &l.Items[j]
+			}
+			listed[r.GVR] = byName
+		}
 		all := true
 		for i, r := range refs {
 			if states[i].Ready {
 				continue
 			}
 			next := states[i]
-			u, err := h.Dynamic.Resource(r.GVR).Namespace(ns).Get(ctx, r.Name, metav1.GetOptions{})
+			u, found := listed[r.GVR][r.Name]
 			switch {
-			case apierrors.IsNotFound(err):
+			case listErr[r.GVR] != nil:
+				next.Message = fmt.Sprintf("cannot read it: %v", listErr[r.GVR])
+			case !found:
 				next.Message = "not found"
-			case err != nil:
-				if ctx.Err() != nil {
-					return false, nil
-				}
-				next.Message = fmt.Sprintf("cannot read it: %v", err)
 			default:
 				next.Ready, next.Message = workloadReadiness(u)
 				if next.Ready && r.Scale {

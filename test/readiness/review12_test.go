@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,11 +20,13 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/dr-syncer/dr-syncer/internal/cli"
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
+	"github.com/dr-syncer/dr-syncer/internal/ops"
 )
 
 // migrate is a Job that has not run in prod (prod has no controllers): its DR copy carries the
@@ -205,4 +210,45 @@ func TestCutoverWaitScaleSubresource(t *testing.T) {
 	r = drSyncer(t, append([]string{"cutover", "--timeout", "30s"}, flagForm(ns)...)...)
 	g.Expect(r.code).To(Equal(0), "%s", r)
 	g.Expect(r.stdout).To(MatchRegexp(`Pool workers ready after \d+\.\ds`))
+}
+
+// countingTransport counts the requests sent through it.
+type countingTransport struct {
+	next http.RoundTripper
+	n    *atomic.Int64
+}
+
+func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.next.RoundTrip(r)
+}
+
+// TestWaitReadsOncePerKind: waiting for many workloads reads the DR API server once per kind
+// and round (a list), not once per workload: 30 Deployments that never come up, waited for 3
+// seconds (about 12 rounds), cost about 12 requests, not 360.
+func TestWaitReadsOncePerKind(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(g, dr, "manyworkloads")
+	var refs []ops.WorkloadRef
+	for i := range 30 {
+		d := stuck(ns).(*appsv1.Deployment)
+		d.Name = fmt.Sprintf("stuck-%d", i)
+		create(g, dr, d)
+		refs = append(refs, ops.WorkloadRef{GVR: appsv1.SchemeGroupVersion.WithResource("deployments"), Kind: "Deployment", Name: d.Name})
+	}
+	var n atomic.Int64
+	cfg := rest.CopyConfig(drTB.Config)
+	cfg.QPS = -1 // as the command line: no client-side limit
+	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { return countingTransport{next: rt, n: &n} }
+	h, err := cluster.New("dr-counted", cfg)
+	g.Expect(err).NotTo(HaveOccurred())
+	start := n.Load()
+	states, err := ops.WaitReady(context.Background(), h, ns, refs, ops.WaitOptions{Timeout: 3 * time.Second})
+	g.Expect(err).To(MatchError(ops.ErrNotReady))
+	g.Expect(states).To(HaveLen(30))
+	for _, s := range states {
+		g.Expect(s.Ready).To(BeFalse())
+		g.Expect(s.Message).To(HavePrefix("InProgress"))
+	}
+	g.Expect(n.Load()-start).To(BeNumerically("<=", 30), "requests to wait 3s for 30 Deployments")
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -24,6 +25,10 @@ const DefaultWaitTimeout = 10 * time.Minute
 // waitInterval is how often the workloads are read while waiting: the measured times to ready
 // are this precise.
 const waitInterval = 250 * time.Millisecond
+
+// listFrom is the number of workloads of one kind still to wait for from which the wait lists
+// the kind rather than reading each.
+const listFrom = 4
 
 // ErrNotReady: some workloads were not ready when the wait timed out.
 var ErrNotReady = errors.New("not every workload is ready")
@@ -60,8 +65,8 @@ type WaitOptions struct {
 	Progress func(Readiness)
 }
 
-// WaitReady reads the workloads refs of namespace ns in h (one list per kind, four times a
-// second) until every one is ready as kstatus computes it (status Current), or the timeout
+// WaitReady reads the workloads refs of namespace ns in h (four times a second; a kind with many
+// of them by one list) until every one is ready as kstatus computes it (status Current), or the timeout
 // passes. It returns the last state of each, in the order of refs, and ErrNotReady (wrapped)
 // when some are not ready at the timeout. A workload that is ready once counts as ready: its
 // time to ready is the recovery time, and a later wobble (a Pod restarted) does not undo it.
@@ -79,27 +84,34 @@ func WaitReady(ctx context.Context, h *cluster.Handle, ns string, refs []Workloa
 		states[i] = Readiness{Kind: r.Kind, Name: r.Name, Message: "not read yet"}
 	}
 	poll := func(ctx context.Context) (bool, error) {
-		// One list per kind and round, not one read per workload: the DR API server is read four
-		// times a second for as long as the wait lasts, during a disaster.
+		// A kind with many workloads to wait for is listed once per round, not read once per
+		// workload: the DR API server is read four times a second for as long as the wait lasts,
+		// during a disaster. A kind with few is read object by object (its list may be long).
+		pending := map[schema.GroupVersionResource]int{}
+		for i, r := range refs {
+			if !states[i].Ready {
+				pending[r.GVR]++
+			}
+		}
 		listed := map[schema.GroupVersionResource]map[string]*unstructured.Unstructured{}
 		listErr := map[schema.GroupVersionResource]error{}
-		for i, r := range refs {
-			if _, done := listed[r.GVR]; done || states[i].Ready || listErr[r.GVR] != nil {
+		for gvr, n := range pending {
+			if n < listFrom {
 				continue
 			}
-			l, err := h.Dynamic.Resource(r.GVR).Namespace(ns).List(ctx, metav1.ListOptions{})
+			l, err := h.Dynamic.Resource(gvr).Namespace(ns).List(ctx, metav1.ListOptions{})
 			if err != nil {
 				if ctx.Err() != nil {
 					return false, nil
 				}
-				listErr[r.GVR] = err
+				listErr[gvr] = err
 				continue
 			}
 			byName := make(map[string]*unstructured.Unstructured, len(l.Items))
 			for j := range l.Items {
 				byName[l.Items[j].GetName()] = &l.Items[j]
 			}
-			listed[r.GVR] = byName
+			listed[gvr] = byName
 		}
 		all := true
 		for i, r := range refs {
@@ -107,12 +119,23 @@ func WaitReady(ctx context.Context, h *cluster.Handle, ns string, refs []Workloa
 				continue
 			}
 			next := states[i]
-			u, found := listed[r.GVR][r.Name]
+			var u *unstructured.Unstructured
+			var err error
+			if byName, ok := listed[r.GVR]; ok {
+				if u = byName[r.Name]; u == nil {
+					err = apierrors.NewNotFound(r.GVR.GroupResource(), r.Name)
+				}
+			} else if err = listErr[r.GVR]; err == nil {
+				u, err = h.Dynamic.Resource(r.GVR).Namespace(ns).Get(ctx, r.Name, metav1.GetOptions{})
+			}
 			switch {
-			case listErr[r.GVR] != nil:
-				next.Message = fmt.Sprintf("cannot read it: %v", listErr[r.GVR])
-			case !found:
+			case apierrors.IsNotFound(err):
 				next.Message = "not found"
+			case err != nil:
+				if ctx.Err() != nil {
+					return false, nil
+				}
+				next.Message = fmt.Sprintf("cannot read it: %v", err)
 			default:
 				next.Ready, next.Message = workloadReadiness(u)
 				if next.Ready && r.Scale {

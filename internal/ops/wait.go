@@ -83,6 +83,7 @@ func WaitReady(ctx context.Context, h *cluster.Handle, ns string, refs []Workloa
 	for i, r := range refs {
 		states[i] = Readiness{Kind: r.Kind, Name: r.Name, Message: "not read yet"}
 	}
+	seen := make([]bool, len(refs)) // read at least once
 	poll := func(ctx context.Context) (bool, error) {
 		// A kind with many workloads to wait for is listed once per round, not read once per
 		// workload: the DR API server is read four times a second for as long as the wait lasts,
@@ -135,8 +136,15 @@ func WaitReady(ctx context.Context, h *cluster.Handle, ns string, refs []Workloa
 				if ctx.Err() != nil {
 					return false, nil
 				}
+				if seen[i] {
+					// A read refused (a client-side rate limit near the timeout, a blip) keeps
+					// the reason last read: the report at the timeout must say why it is not ready.
+					all = false
+					continue
+				}
 				next.Message = fmt.Sprintf("cannot read it: %v", err)
 			default:
+				seen[i] = true
 				next.Ready, next.Message = workloadReadiness(u)
 				if next.Ready && r.Scale {
 					sc, err := h.Dynamic.Resource(r.GVR).Namespace(ns).Get(ctx, r.Name, metav1.GetOptions{}, "scale")

@@ -252,3 +252,27 @@ func TestWaitReadsOncePerKind(t *testing.T) {
 	}
 	g.Expect(n.Load()-start).To(BeNumerically("<=", 30), "requests to wait 3s for 30 Deployments")
 }
+
+// TestWaitKeepsReasonsUnderRateLimit: with a client-side rate limit (a kubeconfig or
+// RemoteCluster may set one), a read refused near the timeout does not replace a workload's
+// reason with the rate limiter's error: the report at the timeout still says why it is not ready.
+func TestWaitKeepsReasonsUnderRateLimit(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(g, dr, "ratelimited")
+	var refs []ops.WorkloadRef
+	for i := range 3 {
+		d := stuck(ns).(*appsv1.Deployment)
+		d.Name = fmt.Sprintf("stuck-%d", i)
+		create(g, dr, d)
+		refs = append(refs, ops.WorkloadRef{GVR: appsv1.SchemeGroupVersion.WithResource("deployments"), Kind: "Deployment", Name: d.Name})
+	}
+	cfg := rest.CopyConfig(drTB.Config)
+	cfg.QPS, cfg.Burst = 2, 1
+	h, err := cluster.New("dr-limited", cfg)
+	g.Expect(err).NotTo(HaveOccurred())
+	states, err := ops.WaitReady(context.Background(), h, ns, refs, ops.WaitOptions{Timeout: 3 * time.Second})
+	g.Expect(err).To(MatchError(ops.ErrNotReady))
+	for _, s := range states {
+		g.Expect(s.Message).To(HavePrefix("InProgress"), "%s %s", s.Kind, s.Name)
+	}
+}

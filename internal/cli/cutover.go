@@ -40,6 +40,11 @@ type operation func(context.Context, *ops.Scope, ops.Options) (*ops.Report, erro
 // run resolves the clusters and runs op, printing its steps to standard output and the progress
 // of its sync (labelled syncLabel) to standard error. tune sets the options of one command.
 func (f *opFlags) run(cmd *cobra.Command, what, syncLabel string, op operation, ro resolveOptions, tune func(*ops.Options)) error {
+	if f.canWait && f.wait.enabled {
+		if err := f.wait.checkTimeout(); err != nil {
+			return err
+		}
+	}
 	s, err := resolveScope(cmd.Context(), cmd, &f.cluster, &f.sync, ro)
 	if err != nil {
 		return err
@@ -151,9 +156,10 @@ the source comes back, run it once more to park the source).
 
 Then (unless --wait=false) it waits until every activated workload is ready, as kstatus
 computes readiness (a Deployment's, StatefulSet's, ReplicaSet's or ReplicationController's
-Pods ready and available, a DaemonSet's scheduled and ready, a Job started), printing each
-workload as it comes up, and ends with "DR ready in 12.4s", measured from the start of the
-cutover. At --timeout (10m) it lists what is not ready and why (kstatus' summary and the
+Pods ready and available, a DaemonSet's scheduled and ready, a Job started; a StatefulSet
+with updateStrategy OnDelete by its ready Pods, a custom resource with a scale subresource also
+by the replicas its scale reports), printing each workload as it comes up, and ends with
+"DR ready in 12.4s", measured from the start of the cutover. --timeout must be positive. At --timeout (10m) it lists what is not ready and why (kstatus' summary and the
 workload's own condition messages) and exits with status 3: DR is live, but not all of it
 came up.
 

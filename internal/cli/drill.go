@@ -117,6 +117,9 @@ DR cluster refused, or an error).`,
 			if err := out.check("table", "json", "yaml"); err != nil {
 				return err
 			}
+			if err := wf.checkTimeout(); err != nil {
+				return err
+			}
 			// The sync flags are not the drill's: it copies what is in DR. Defaults only.
 			sf := syncFlags{resourceTypes: []string{"*"}, scaleToZero: true, prune: true, maxDeletePercent: 50, workers: 1,
 				conflictPolicy: string(drv1.ConflictSkip), immutableFieldPolicy: string(drv1.ImmutableSkip)}

@@ -29,7 +29,16 @@ func (f *waitFlags) register(cmd *cobra.Command, usage string) {
 }
 
 func (f *waitFlags) registerTimeout(cmd *cobra.Command) {
-	cmd.Flags().DurationVar(&f.timeout, "timeout", ops.DefaultWaitTimeout, "how long to wait for the workloads to be ready")
+	cmd.Flags().DurationVar(&f.timeout, "timeout", ops.DefaultWaitTimeout, "how long to wait for the workloads to be ready (a positive duration such as 90s or 10m)")
+}
+
+// checkTimeout refuses a --timeout that is not positive: 0 or a negative duration would
+// otherwise wait the default 10 minutes, not what was asked.
+func (f *waitFlags) checkTimeout() error {
+	if f.timeout <= 0 {
+		return fmt.Errorf("--timeout must be a positive duration such as 90s or 10m, not %s", f.timeout)
+	}
+	return nil
 }
 
 // waitOutput is the wait for readiness in cutover's -o json|yaml document.

@@ -455,8 +455,16 @@ func (g *Gate) checkDrillName() error {
 	return nil
 }
 
-// isDrillOf tells whether a namespace is a drill namespace of the DR namespace drNS.
+// isDrillOf tells whether a namespace is a drill namespace of the DR namespace drNS: it carries
+// the drill label of drNS, and nothing says dr-syncer syncs into it (the delete guard's peak
+// annotation) or a cutover brought it live. A namespace where a mapping writes is never a
+// drill's, whatever its labels (a label copied by hand, or forged, must not get it deleted).
 func isDrillOf(ns *unstructured.Unstructured, drNS string) bool {
+	for k := range ns.GetAnnotations() {
+		if strings.HasPrefix(k, PeakAnnotationPrefix) || k == drv1.AnnotationLiveSince {
+			return false
+		}
+	}
 	return ns.GetLabels()[drv1.LabelDrillOf] == drNS
 }
 
@@ -494,7 +502,7 @@ func (g *Gate) CreateDrillNamespace(ctx context.Context, labels map[string]strin
 		if isDrillOf(live, g.DestNamespace) {
 			return fmt.Errorf("%w: namespace %s in cluster %s", ErrDrillNamespaceExists, g.DrillNamespace, g.Dest.Name)
 		}
-		return fmt.Errorf("%w: namespace %s exists in cluster %s without label %s=%s; choose another --drill-namespace", ErrNotDrillNamespace, g.DrillNamespace, g.Dest.Name, drv1.LabelDrillOf, g.DestNamespace)
+		return fmt.Errorf("%w: namespace %s exists in cluster %s without label %s=%s, or dr-syncer syncs into it; choose another --drill-namespace", ErrNotDrillNamespace, g.DrillNamespace, g.Dest.Name, drv1.LabelDrillOf, g.DestNamespace)
 	}
 	if err != nil {
 		return err
@@ -541,7 +549,7 @@ func (g *Gate) DeleteDrillNamespace(ctx context.Context) (types.UID, error) {
 		return "", err
 	}
 	if !isDrillOf(live, g.DestNamespace) {
-		return "", fmt.Errorf("%w: namespace %s in cluster %s has no label %s=%s; not deleted", ErrNotDrillNamespace, g.DrillNamespace, g.Dest.Name, drv1.LabelDrillOf, g.DestNamespace)
+		return "", fmt.Errorf("%w: namespace %s in cluster %s has no label %s=%s, or dr-syncer syncs into it; not deleted", ErrNotDrillNamespace, g.DrillNamespace, g.Dest.Name, drv1.LabelDrillOf, g.DestNamespace)
 	}
 	uid := live.GetUID()
 	err = ri.Delete(ctx, g.DrillNamespace, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"math"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -27,13 +29,19 @@ import (
 // namespace by default.
 const DrillNamespaceSuffix = "-drill"
 
-// DrillNamespaceName is the default scratch namespace of a drill of DR namespace drNS.
+// DrillNamespaceName is the default scratch namespace of a drill of DR namespace drNS:
+// <drNS>-drill or, when that is longer than a namespace name may be, drNS cut, a hash of all of
+// drNS, and -drill (a plain cut could name the DR namespace itself, or another long DR
+// namespace's drill).
 func DrillNamespaceName(drNS string) string {
 	name := drNS + DrillNamespaceSuffix
-	if len(name) > 63 {
-		name = drNS[:63-len(DrillNamespaceSuffix)] + DrillNamespaceSuffix
+	if len(name) <= validation.DNS1123LabelMaxLength {
+		return name
 	}
-	return name
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(drNS))
+	tag := fmt.Sprintf("-%08x", h.Sum32())
+	return drNS[:validation.DNS1123LabelMaxLength-len(tag)-len(DrillNamespaceSuffix)] + tag + DrillNamespaceSuffix
 }
 
 // leftOverTimeout bounds the wait for the deletion of a scratch namespace left by an earlier

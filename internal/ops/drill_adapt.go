@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
+	"github.com/dr-syncer/dr-syncer/internal/transform"
 )
 
 // externalDNSPrefix starts the annotations external-dns reads: a drill copy with them would
@@ -104,6 +105,12 @@ func adaptForDrill(obj *unstructured.Unstructured, drNS, drillNS string) (out *u
 		}
 	case schema.GroupKind{Kind: "Service"}:
 		notes = append(notes, adaptService(out, what)...)
+	case schema.GroupKind{Group: "batch", Kind: "Job"}:
+		// The DR copy carries the selector the DR API server generated for it (its UID): a new
+		// Job may not.
+		if err := transform.DropGeneratedJobSelector(out); err != nil {
+			return nil, nil, what + " not created: " + err.Error()
+		}
 	case schema.GroupKind{Kind: "PersistentVolumeClaim"}:
 		unstructured.RemoveNestedField(out.Object, "spec", "volumeName")
 		anns := out.GetAnnotations()

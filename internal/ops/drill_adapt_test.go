@@ -49,6 +49,25 @@ status: {loadBalancer: {ingress: [{ip: 1.2.3.4}]}}
 					t.Error("uid or resourceVersion kept")
 				}
 			}},
+		{name: "job with the selector the DR API server generated", obj: `
+apiVersion: batch/v1
+kind: Job
+metadata: {name: migrate, labels: {batch.kubernetes.io/controller-uid: u2, app: m}}
+spec:
+  suspend: true
+  selector: {matchLabels: {batch.kubernetes.io/controller-uid: u2}}
+  template:
+    metadata: {labels: {app: m, controller-uid: u2, batch.kubernetes.io/controller-uid: u2, job-name: migrate, batch.kubernetes.io/job-name: migrate}}
+    spec: {restartPolicy: Never, containers: [{name: c, image: i}]}
+`, check: func(t *testing.T, out *unstructured.Unstructured) {
+			if _, found, _ := unstructured.NestedFieldNoCopy(out.Object, "spec", "selector"); found {
+				t.Error("spec.selector kept: the API server refuses a new Job with another Job's generated selector")
+			}
+			labels, _, _ := unstructured.NestedStringMap(out.Object, "spec", "template", "metadata", "labels")
+			if len(labels) != 1 || labels["app"] != "m" {
+				t.Errorf("template labels %v; want app=m only", labels)
+			}
+		}},
 		{name: "node port", obj: `
 apiVersion: v1
 kind: Service

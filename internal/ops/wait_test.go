@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 )
 
@@ -69,6 +71,36 @@ metadata: {name: db, generation: 2}
 spec: {replicas: 3}
 status: {observedGeneration: 2, replicas: 3, readyReplicas: 1, currentReplicas: 3, updatedReplicas: 3}
 `, false, "Ready: 1/3"},
+		{"statefulset OnDelete without ready pods", `
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, generation: 2}
+spec: {replicas: 3, updateStrategy: {type: OnDelete}}
+status: {observedGeneration: 2, replicas: 3, readyReplicas: 0, currentReplicas: 3, updatedReplicas: 3}
+`, false, "Ready: 0/3"},
+		{"statefulset OnDelete not yet scaled", `
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, generation: 2}
+spec: {replicas: 2, updateStrategy: {type: OnDelete}}
+status: {observedGeneration: 2, replicas: 0}
+`, false, "Replicas: 0/2"},
+		{"statefulset OnDelete up, old revision kept", `
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, generation: 2}
+spec: {replicas: 2, updateStrategy: {type: OnDelete}}
+status: {observedGeneration: 2, replicas: 2, readyReplicas: 2, currentReplicas: 2, updatedReplicas: 0,
+  currentRevision: db-1, updateRevision: db-2}
+`, true, "Ready: 2/2"},
+		{"deployment paused", `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, generation: 2}
+spec: {replicas: 2, paused: true}
+status: {observedGeneration: 2,
+  conditions: [{type: Progressing, status: Unknown, reason: DeploymentPaused, message: "Deployment is paused"}]}
+`, false, "paused"},
 	}
 	// Why ReplicationControllers need the ReplicaSet rules: kstatus alone has none for them.
 	if res, err := status.Compute(object(t, cases[3].obj)); err != nil || res.Status != status.CurrentStatus {
@@ -133,5 +165,36 @@ func TestDrillNamespaceName(t *testing.T) {
 	long := strings.Repeat("a", 63)
 	if got := DrillNamespaceName(long); len(got) != 63 || !strings.HasSuffix(got, "-drill") {
 		t.Errorf("got %q (%d characters)", got, len(got))
+	}
+	// A 63-character DR namespace that ends in -drill: cutting it and adding -drill again would
+	// name the DR namespace itself (which the gate refuses: no default drill at all).
+	self := strings.Repeat("b", 57) + "-drill"
+	if got := DrillNamespaceName(self); got == self || len(got) > 63 {
+		t.Errorf("DrillNamespaceName(%q) = %q: the DR namespace itself or too long", self, got)
+	}
+	// Two long DR namespaces that differ only after the cut get different drill namespaces.
+	a, b := DrillNamespaceName(strings.Repeat("c", 60)+"-eu"), DrillNamespaceName(strings.Repeat("c", 60)+"-us")
+	if a == b {
+		t.Errorf("both long DR namespaces drill in %q", a)
+	}
+	for _, n := range []string{a, b, DrillNamespaceName(self)} {
+		if errs := validation.IsDNS1123Label(n); len(errs) > 0 {
+			t.Errorf("%q: %v", n, errs)
+		}
+	}
+}
+
+// TestScaleReadiness: a custom resource that kstatus calls current is ready only when its scale
+// subresource reports as many replicas as it asks for.
+func TestScaleReadiness(t *testing.T) {
+	scale := func(spec, status int64) *unstructured.Unstructured {
+		return &unstructured.Unstructured{Object: map[string]any{"apiVersion": "autoscaling/v1", "kind": "Scale",
+			"spec": map[string]any{"replicas": spec}, "status": map[string]any{"replicas": status}}}
+	}
+	if ready, msg := scaleReadiness(scale(2, 0), "Resource is current"); ready || !strings.Contains(msg, "Replicas: 0/2") {
+		t.Errorf("0 of 2: ready=%t %q", ready, msg)
+	}
+	if ready, msg := scaleReadiness(scale(2, 2), "Resource is current"); !ready || !strings.Contains(msg, "Resource is current; scale subresource: Replicas: 2/2") {
+		t.Errorf("2 of 2: ready=%t %q", ready, msg)
 	}
 }

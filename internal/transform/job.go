@@ -70,3 +70,9 @@ func recordJobFinished(out, src *unstructured.Unstructured) error {
 	}
 	return nil
 }
+
+// DropGeneratedJobSelector drops the selector and pod template labels an API server generated for
+// a Job, so that a new Job made from it (a drill's copy of a DR Job) gets its own: the API
+// server refuses a new Job carrying another Job's generated selector. A Job with
+// spec.manualSelector is left as it is.
+func DropGeneratedJobSelector(obj *unstructured.Unstructured) error { return jobToDestination(obj) }

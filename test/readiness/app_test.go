@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -131,4 +133,18 @@ func synced(t *testing.T, g Gomega, prefix string, objs func(ns string) []client
 	r := drSyncer(t, append([]string{"sync"}, flagForm(ns)...)...)
 	g.Expect(r.code).To(Equal(0), "%s", r)
 	return ns
+}
+
+// settledVersions is versions once DR's own controllers have written the status of the copies
+// a sync just made (a Deployment's observedGeneration, ...): two reads a second apart agree.
+// Taken right after a sync, versions may change without any write of dr-syncer's.
+func settledVersions(g Gomega, h *cluster.Handle, ns string) map[string]string {
+	var out map[string]string
+	g.Eventually(func() bool {
+		prev := versions(g, h, ns)
+		time.Sleep(time.Second)
+		out = versions(g, h, ns)
+		return equality.Semantic.DeepEqual(prev, out)
+	}).WithTimeout(time.Minute).Should(BeTrue(), "versions in %s/%s never settle", h.Name, ns)
+	return out
 }

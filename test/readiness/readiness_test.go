@@ -77,7 +77,7 @@ type drillDoc struct {
 func TestDrillComesUp(t *testing.T) {
 	g := NewWithT(t)
 	ns := synced(t, g, "drill", shop)
-	prodBefore, drBefore := versions(g, prod, ns), versions(g, dr, ns)
+	prodBefore, drBefore := versions(g, prod, ns), settledVersions(g, dr, ns)
 
 	r := drSyncer(t, append([]string{"drill", "--timeout", upTimeout.String(), "-o", "json"}, flagForm(ns)...)...)
 	g.Expect(r.code).To(Equal(0), "%s", r)

@@ -57,28 +57,28 @@ func TestCutoverAndFailback(t *testing.T) {
 	byMapping := []string{"--mapping", ref, "--kubeconfig", kubeconfigs["prod"]}
 
 	r := drSyncer(t, append([]string{"sync"}, byMapping...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 	expectState(g, dr, ns, parked)
 	// The flag form has its own identity (cli.<namespace>): the mapping's copies are conflicts it
 	// reports and never writes.
 	r = drSyncer(t, "plan", "--source-kubeconfig", kubeconfigs["prod"], "--dest-kubeconfig", kubeconfigs["dr"], "--source-namespace", ns)
-	g.Expect(r.code).To(Equal(0), "%s", r)
-	g.Expect(r.stdout).To(ContainSubstring("Plan: 0 to create, 0 to update, 0 to delete, 0 unchanged, 5 conflicts"))
+	g.Expect(r.Code).To(Equal(0), "%s", r)
+	g.Expect(r.Stdout).To(ContainSubstring("Plan: 0 to create, 0 to update, 0 to delete, 0 unchanged, 5 conflicts"))
 
 	// --dry-run prints the steps and writes nothing.
 	prodBefore, drBefore := versions(g, prod, ns), versions(g, dr, ns)
 	r = drSyncer(t, append([]string{"cutover", "--dry-run"}, byMapping...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
-	g.Expect(r.stdout).To(ContainSubstring("(dry run) NamespaceMapping " + ref + ": pause"))
-	g.Expect(r.stdout).To(ContainSubstring("(dry run) Deployment web: replicas=3 → replicas=0"))
-	g.Expect(r.stdout).To(ContainSubstring("(dry run) Deployment web: replicas=0 → replicas=3"))
-	g.Expect(r.stdout).To(MatchRegexp(`dry run: cutover would make \d+ changes; nothing was written`))
+	g.Expect(r.Code).To(Equal(0), "%s", r)
+	g.Expect(r.Stdout).To(ContainSubstring("(dry run) NamespaceMapping " + ref + ": pause"))
+	g.Expect(r.Stdout).To(ContainSubstring("(dry run) Deployment web: replicas=3 → replicas=0"))
+	g.Expect(r.Stdout).To(ContainSubstring("(dry run) Deployment web: replicas=0 → replicas=3"))
+	g.Expect(r.Stdout).To(MatchRegexp(`dry run: cutover would make \d+ changes; nothing was written`))
 	g.Expect(versions(g, prod, ns)).To(Equal(prodBefore))
 	g.Expect(versions(g, dr, ns)).To(Equal(drBefore))
 	g.Expect(getMapping(g, prod, controllerNS, ns).Spec.Paused).To(BeFalse())
 
 	r = drSyncer(t, append([]string{"cutover"}, byMapping...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 	for _, want := range []string{
 		"[1/5] pause the NamespaceMappings", "NamespaceMapping " + ref + ": pause (spec.paused=true)",
 		"[2/5] final sync", "Synced: 0 created, 0 updated, 0 deleted, 5 unchanged",
@@ -88,7 +88,7 @@ func TestCutoverAndFailback(t *testing.T) {
 		"[5/5] activate the DR workloads", "StatefulSet db: replicas=0 → replicas=2",
 		"cutover done: 10 changes",
 	} {
-		g.Expect(r.stdout).To(ContainSubstring(want))
+		g.Expect(r.Stdout).To(ContainSubstring(want))
 	}
 	expectState(g, dr, ns, running)
 	expectState(g, prod, ns, parked)
@@ -109,19 +109,19 @@ func TestCutoverAndFailback(t *testing.T) {
 	prodBefore, drBefore = versions(g, prod, ns), versions(g, dr, ns)
 	mappingVersion := getMapping(g, prod, controllerNS, ns).ResourceVersion
 	r = drSyncer(t, append([]string{"cutover"}, byMapping...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
-	g.Expect(r.stdout).To(ContainSubstring("already paused"))
-	g.Expect(r.stdout).To(ContainSubstring("skipped: DR has been live since"))
-	g.Expect(r.stdout).To(ContainSubstring("cutover done: nothing to change"))
+	g.Expect(r.Code).To(Equal(0), "%s", r)
+	g.Expect(r.Stdout).To(ContainSubstring("already paused"))
+	g.Expect(r.Stdout).To(ContainSubstring("skipped: DR has been live since"))
+	g.Expect(r.Stdout).To(ContainSubstring("cutover done: nothing to change"))
 	g.Expect(versions(g, prod, ns)).To(Equal(prodBefore))
 	g.Expect(versions(g, dr, ns)).To(Equal(drBefore))
 	g.Expect(getMapping(g, prod, controllerNS, ns).ResourceVersion).To(Equal(mappingVersion))
 
 	// Failback: DR parked, the source back at its recorded counts, the records gone, resumed.
 	r = drSyncer(t, append([]string{"failback"}, byMapping...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
-	g.Expect(r.stdout).To(ContainSubstring("Deployment web: replicas=3 → replicas=0"))
-	g.Expect(r.stdout).To(ContainSubstring("NamespaceMapping " + ref + ": unpause"))
+	g.Expect(r.Code).To(Equal(0), "%s", r)
+	g.Expect(r.Stdout).To(ContainSubstring("Deployment web: replicas=3 → replicas=0"))
+	g.Expect(r.Stdout).To(ContainSubstring("NamespaceMapping " + ref + ": unpause"))
 	expectState(g, dr, ns, parked)
 	expectState(g, prod, ns, running)
 	g.Expect(get(g, prod, gvkDeployment, ns, "web").GetAnnotations()).NotTo(HaveKey(drv1.AnnotationOriginalReplicas))
@@ -135,12 +135,12 @@ func TestCutoverAndFailback(t *testing.T) {
 		WithTimeout(timeout).WithPolling(interval).ShouldNot(Equal(drv1.PhaseLive))
 	prodBefore, drBefore = versions(g, prod, ns), versions(g, dr, ns)
 	r = drSyncer(t, append([]string{"failback"}, byMapping...)...)
-	g.Expect(r.stdout).To(ContainSubstring("failback done: nothing to change"), "%s", r)
+	g.Expect(r.Stdout).To(ContainSubstring("failback done: nothing to change"), "%s", r)
 	g.Expect(versions(g, prod, ns)).To(Equal(prodBefore))
 	g.Expect(versions(g, dr, ns)).To(Equal(drBefore))
 
 	// Cutover again, DR changes while live, failback --reverse-sync takes the changes home.
-	g.Expect(drSyncer(t, append([]string{"cutover"}, byMapping...)...).code).To(Equal(0))
+	g.Expect(drSyncer(t, append([]string{"cutover"}, byMapping...)...).Code).To(Equal(0))
 	web := get(g, dr, gvkDeployment, ns, "web")
 	g.Expect(unstructured.SetNestedField(web.Object, int64(5), "spec", "replicas")).To(Succeed())
 	g.Expect(dr.Client.Update(ctx, web)).To(Succeed())
@@ -151,9 +151,9 @@ func TestCutoverAndFailback(t *testing.T) {
 	create(g, dr, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "dr-local", Namespace: ns}})
 
 	r = drSyncer(t, append([]string{"failback", "--reverse-sync"}, byMapping...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
-	g.Expect(r.stdout).To(ContainSubstring("[1/5] reverse sync dr/" + ns + " → local/" + ns))
-	g.Expect(r.stderr).To(ContainSubstring("reverse sync: 5 objects to plan and write"))
+	g.Expect(r.Code).To(Equal(0), "%s", r)
+	g.Expect(r.Stdout).To(ContainSubstring("[1/5] reverse sync dr/" + ns + " → local/" + ns))
+	g.Expect(r.Stderr).To(ContainSubstring("reverse sync: 5 objects to plan and write"))
 	want := running
 	want.webReplicas = 5
 	expectState(g, prod, ns, want)
@@ -165,9 +165,9 @@ func TestCutoverAndFailback(t *testing.T) {
 
 	// The mapping's next sync copies prod, now with DR's changes, into a parked DR again.
 	r = drSyncer(t, append([]string{"plan"}, byMapping...)...)
-	g.Expect(r.code).To(Equal(2), "%s", r)
-	g.Expect(row(r.stdout, "update", "Deployment", "web")).To(BeTrue(), "%s", r)
-	g.Expect(drSyncer(t, append([]string{"sync"}, byMapping...)...).code).To(Equal(0))
+	g.Expect(r.Code).To(Equal(2), "%s", r)
+	g.Expect(row(r.Stdout, "update", "Deployment", "web")).To(BeTrue(), "%s", r)
+	g.Expect(drSyncer(t, append([]string{"sync"}, byMapping...)...).Code).To(Equal(0))
 	g.Expect(get(g, dr, gvkDeployment, ns, "web").GetAnnotations()).To(HaveKeyWithValue(drv1.AnnotationOriginalReplicas, "5"))
 	expectState(g, dr, ns, parked)
 }
@@ -206,7 +206,7 @@ func TestCutoverWithSourceDown(t *testing.T) {
 
 	for _, args := range [][]string{mappingArgs, flagArgs} {
 		r := drSyncer(t, append([]string{"sync"}, args...)...)
-		g.Expect(r.code).To(Equal(0), "%s", r)
+		g.Expect(r.Code).To(Equal(0), "%s", r)
 	}
 	expectState(g, dr, byMapping, parked)
 	expectState(g, dr, byFlags, parked)
@@ -223,27 +223,27 @@ func TestCutoverWithSourceDown(t *testing.T) {
 	} {
 		start := time.Now()
 		r := drSyncer(t, append([]string{"cutover"}, c.args...)...)
-		g.Expect(r.code).To(Equal(0), "%s", r)
+		g.Expect(r.Code).To(Equal(0), "%s", r)
 		g.Expect(time.Since(start)).To(BeNumerically("<", 30*time.Second))
-		g.Expect(r.stdout).To(ContainSubstring("warning: final sync skipped: the source is unreachable"))
-		g.Expect(r.stdout).To(ContainSubstring("warning: source workloads not parked: the source is unreachable"))
-		g.Expect(r.stdout).To(ContainSubstring("cutover done with " + c.changes + " and 2 warnings"))
+		g.Expect(r.Stdout).To(ContainSubstring("warning: final sync skipped: the source is unreachable"))
+		g.Expect(r.Stdout).To(ContainSubstring("warning: source workloads not parked: the source is unreachable"))
+		g.Expect(r.Stdout).To(ContainSubstring("cutover done with " + c.changes + " and 2 warnings"))
 		expectState(g, dr, c.ns, running)
 		g.Expect(liveSince(g, dr, c.ns)).NotTo(BeEmpty())
 
 		before := versions(g, dr, c.ns)
 		r = drSyncer(t, append([]string{"cutover"}, c.args...)...)
-		g.Expect(r.code).To(Equal(0), "%s", r)
-		g.Expect(r.stdout).To(ContainSubstring("cutover done with 0 changes and 2 warnings"))
+		g.Expect(r.Code).To(Equal(0), "%s", r)
+		g.Expect(r.Stdout).To(ContainSubstring("cutover done with 0 changes and 2 warnings"))
 		g.Expect(versions(g, dr, c.ns)).To(Equal(before))
 
 		r = drSyncer(t, append([]string{"failback"}, c.args...)...)
-		g.Expect(r.code).To(Equal(1), "%s", r)
-		g.Expect(r.err).To(MatchError(And(ContainSubstring("failback needs the source cluster"), ContainSubstring("wait until it answers"))))
+		g.Expect(r.Code).To(Equal(1), "%s", r)
+		g.Expect(r.Err).To(MatchError(And(ContainSubstring("failback needs the source cluster"), ContainSubstring("wait until it answers"))))
 	}
 	m := getMapping(g, dr, opsNS, "shop")
 	g.Expect(m.Spec.Paused).To(BeTrue())
-	g.Expect(drSyncer(t, append([]string{"cutover"}, mappingArgs...)...).stdout).To(ContainSubstring("already paused"))
+	g.Expect(drSyncer(t, append([]string{"cutover"}, mappingArgs...)...).Stdout).To(ContainSubstring("already paused"))
 }
 
 // TestFailbackKeepsAnAdministratorsPause: a mapping paused by hand before a cutover stays paused
@@ -256,18 +256,18 @@ func TestFailbackKeepsAnAdministratorsPause(t *testing.T) {
 	m := mapping(g, ns, ns)
 	ref := controllerNS + "/" + ns
 	byMapping := []string{"--mapping", ref, "--kubeconfig", kubeconfigs["prod"]}
-	g.Expect(drSyncer(t, append([]string{"sync"}, byMapping...)...).code).To(Equal(0))
+	g.Expect(drSyncer(t, append([]string{"sync"}, byMapping...)...).Code).To(Equal(0))
 	base := getMapping(g, prod, controllerNS, m.Name)
 	paused := base.DeepCopy()
 	paused.Spec.Paused = true
 	g.Expect(prod.Client.Patch(ctx, paused, client.MergeFrom(base))).To(Succeed())
 
 	r := drSyncer(t, append([]string{"cutover"}, byMapping...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 	g.Expect(getMapping(g, prod, controllerNS, m.Name).Annotations).To(HaveKeyWithValue(drv1.AnnotationPausedBeforeCutover, "true"))
 	r = drSyncer(t, append([]string{"failback"}, byMapping...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
-	g.Expect(r.stdout).To(ContainSubstring("stays paused as before the cutover"))
+	g.Expect(r.Code).To(Equal(0), "%s", r)
+	g.Expect(r.Stdout).To(ContainSubstring("stays paused as before the cutover"))
 	after := getMapping(g, prod, controllerNS, m.Name)
 	g.Expect(after.Spec.Paused).To(BeTrue())
 	g.Expect(after.Annotations).NotTo(HaveKey(drv1.AnnotationPausedBeforeCutover))

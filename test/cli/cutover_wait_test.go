@@ -17,23 +17,23 @@ func TestCutoverWaitTimesOut(t *testing.T) {
 	mapping(g, ns, ns)
 	byMapping := []string{"--mapping", controllerNS + "/" + ns, "--kubeconfig", kubeconfigs["prod"]}
 	r := drSyncer(t, append([]string{"sync"}, byMapping...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 
 	r = drSyncer(t, append([]string{"cutover", "--wait", "--timeout", "2s"}, byMapping...)...)
-	g.Expect(r.code).To(Equal(3), "%s", r)
+	g.Expect(r.Code).To(Equal(3), "%s", r)
 	expectState(g, dr, ns, running)
-	g.Expect(r.stdout).To(ContainSubstring("waiting up to 2s for 4 workloads in dr/" + ns + " to be ready"))
-	g.Expect(r.stdout).To(MatchRegexp(`CronJob nightly ready after \d+\.\ds`))
-	g.Expect(r.stdout).To(ContainSubstring("not ready after 2s: 3 of 4 workloads"))
-	g.Expect(r.stdout).To(ContainSubstring("Deployment web: InProgress"))
-	g.Expect(r.stdout).To(ContainSubstring("StatefulSet db: InProgress"))
-	g.Expect(r.stdout).To(ContainSubstring("DaemonSet agent: InProgress"))
-	g.Expect(r.stdout).NotTo(ContainSubstring("DR ready in"))
+	g.Expect(r.Stdout).To(ContainSubstring("waiting up to 2s for 4 workloads in dr/" + ns + " to be ready"))
+	g.Expect(r.Stdout).To(MatchRegexp(`CronJob nightly ready after \d+\.\ds`))
+	g.Expect(r.Stdout).To(ContainSubstring("not ready after 2s: 3 of 4 workloads"))
+	g.Expect(r.Stdout).To(ContainSubstring("Deployment web: InProgress"))
+	g.Expect(r.Stdout).To(ContainSubstring("StatefulSet db: InProgress"))
+	g.Expect(r.Stdout).To(ContainSubstring("DaemonSet agent: InProgress"))
+	g.Expect(r.Stdout).NotTo(ContainSubstring("DR ready in"))
 
 	// -o json: the same wait as data, the steps on standard error.
 	r = drSyncer(t, append([]string{"cutover", "--wait", "--timeout", "1s", "-o", "json"}, byMapping...)...)
-	g.Expect(r.code).To(Equal(3), "%s", r)
-	g.Expect(r.stderr).To(ContainSubstring("not ready after 1s: 3 of 4 workloads"))
+	g.Expect(r.Code).To(Equal(3), "%s", r)
+	g.Expect(r.Stderr).To(ContainSubstring("not ready after 1s: 3 of 4 workloads"))
 	var doc struct {
 		Changes  int      `json:"changes"`
 		Warnings []string `json:"warnings"`
@@ -46,7 +46,7 @@ func TestCutoverWaitTimesOut(t *testing.T) {
 			} `json:"workloads"`
 		} `json:"wait"`
 	}
-	g.Expect(json.Unmarshal([]byte(r.stdout), &doc)).To(Succeed(), "%s", r)
+	g.Expect(json.Unmarshal([]byte(r.Stdout), &doc)).To(Succeed(), "%s", r)
 	g.Expect(doc.Changes).To(BeZero(), "a second cutover changes nothing")
 	g.Expect(doc.Wait).NotTo(BeNil())
 	g.Expect(doc.Wait.Ready).To(BeFalse())
@@ -58,9 +58,9 @@ func TestCutoverWaitTimesOut(t *testing.T) {
 
 	// --wait=false returns at once, exit 0; no wait in the document.
 	r = drSyncer(t, append([]string{"cutover", "--wait=false"}, byMapping...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
-	g.Expect(r.stdout).NotTo(ContainSubstring("waiting up to"))
+	g.Expect(r.Code).To(Equal(0), "%s", r)
+	g.Expect(r.Stdout).NotTo(ContainSubstring("waiting up to"))
 	r = drSyncer(t, append([]string{"cutover", "--wait=false", "-o", "yaml"}, byMapping...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
-	g.Expect(r.stdout).To(Equal("changes: 0\ndryRun: false\nwarnings: []\n"))
+	g.Expect(r.Code).To(Equal(0), "%s", r)
+	g.Expect(r.Stdout).To(Equal("changes: 0\ndryRun: false\nwarnings: []\n"))
 }

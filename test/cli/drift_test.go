@@ -24,7 +24,7 @@ func TestPlanShowsDriftAfterAHandEdit(t *testing.T) {
 	mapping(g, ns, ns)
 	byMapping := []string{"--mapping", controllerNS + "/" + ns, "--kubeconfig", kubeconfigs["prod"]}
 	r := drSyncer(t, append([]string{"sync"}, byMapping...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 
 	dep := get(g, dr, gvkDeployment, ns, "web")
 	g.Expect(unstructured.SetNestedField(dep.Object, int64(3), "spec", "replicas")).To(Succeed())
@@ -35,16 +35,16 @@ func TestPlanShowsDriftAfterAHandEdit(t *testing.T) {
 	g.Expect(dr.Client.Update(ctx, cm, client.FieldOwner("kubectl-edit"))).To(Succeed())
 
 	r = drSyncer(t, append([]string{"plan", "--diff"}, byMapping...)...)
-	g.Expect(r.code).To(Equal(2), "%s", r)
-	g.Expect(r.stdout).NotTo(ContainSubstring("failed  "), "%s", r)
-	g.Expect(r.stdout).To(MatchRegexp(`(?m)^update\s+Deployment\s+web\s+.*reverts a hand edit in DR`))
-	g.Expect(r.stdout).To(MatchRegexp(`(?m)^update\s+ConfigMap\s+settings\s+.*reverts a hand edit in DR`))
-	g.Expect(r.stdout).To(ContainSubstring("Plan: 0 to create, 2 to update, 0 to delete"))
-	g.Expect(r.stdout).To(ContainSubstring("0 failed"))
-	g.Expect(r.stdout).To(ContainSubstring("-  mode: hand-edited"))
+	g.Expect(r.Code).To(Equal(2), "%s", r)
+	g.Expect(r.Stdout).NotTo(ContainSubstring("failed  "), "%s", r)
+	g.Expect(r.Stdout).To(MatchRegexp(`(?m)^update\s+Deployment\s+web\s+.*reverts a hand edit in DR`))
+	g.Expect(r.Stdout).To(MatchRegexp(`(?m)^update\s+ConfigMap\s+settings\s+.*reverts a hand edit in DR`))
+	g.Expect(r.Stdout).To(ContainSubstring("Plan: 0 to create, 2 to update, 0 to delete"))
+	g.Expect(r.Stdout).To(ContainSubstring("0 failed"))
+	g.Expect(r.Stdout).To(ContainSubstring("-  mode: hand-edited"))
 
 	r = drSyncer(t, append([]string{"cutover", "--dry-run"}, byMapping...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
-	g.Expect(r.stdout).NotTo(ContainSubstring("objects failed"), "%s", r)
-	g.Expect(r.stdout).To(ContainSubstring("Plan: 0 to create, 2 to update, 0 to delete"))
+	g.Expect(r.Code).To(Equal(0), "%s", r)
+	g.Expect(r.Stdout).NotTo(ContainSubstring("objects failed"), "%s", r)
+	g.Expect(r.Stdout).To(ContainSubstring("Plan: 0 to create, 2 to update, 0 to delete"))
 }

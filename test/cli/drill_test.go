@@ -56,7 +56,7 @@ func TestDrillTouchesNeitherSideAndRecords(t *testing.T) {
 	ref := controllerNS + "/" + ns
 	ctl := []string{"--kubeconfig", kubeconfigs["both"], "--context", "prod"}
 	r := drSyncer(t, append([]string{"trigger", ref, "--wait", "--timeout", "1m"}, ctl...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 	// The DR namespace's own labels (admission levels) go to the scratch namespace.
 	drNS := &corev1.Namespace{}
 	g.Expect(dr.Client.Get(ctx, client.ObjectKey{Name: ns}, drNS)).To(Succeed())
@@ -66,9 +66,9 @@ func TestDrillTouchesNeitherSideAndRecords(t *testing.T) {
 
 	byMapping := []string{"--mapping", ref, "--kubeconfig", kubeconfigs["prod"]}
 	r = drSyncer(t, append([]string{"drill", "--timeout", "3s", "--keep", "-o", "json"}, byMapping...)...)
-	g.Expect(r.code).To(Equal(1), "no controllers: nothing comes up\n%s", r)
+	g.Expect(r.Code).To(Equal(1), "no controllers: nothing comes up\n%s", r)
 	var doc drillDoc
-	g.Expect(json.Unmarshal([]byte(r.stdout), &doc)).To(Succeed(), "%s", r)
+	g.Expect(json.Unmarshal([]byte(r.Stdout), &doc)).To(Succeed(), "%s", r)
 	g.Expect(doc.Ready).To(BeFalse())
 	g.Expect(doc.Kept).To(BeTrue())
 	g.Expect(doc.Namespace).To(Equal(ns + "-drill"))
@@ -110,7 +110,7 @@ func TestDrillTouchesNeitherSideAndRecords(t *testing.T) {
 	g.Expect(last.Ready).To(BeFalse())
 	g.Expect(last.RTOSeconds).To(BeNumerically(">=", 3))
 	r = drSyncer(t, append([]string{"trigger", ref, "--wait", "--timeout", "1m"}, ctl...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 	g.Expect(getMapping(g, prod, controllerNS, ns).Status.LastDrill).To(Equal(last))
 	g.Eventually(func() float64 {
 		return gaugeValue("drsyncer_namespacemapping_last_drill_rto_seconds", ref)
@@ -120,12 +120,12 @@ func TestDrillTouchesNeitherSideAndRecords(t *testing.T) {
 
 	// Refusals: the DR namespace itself, a namespace that is not a drill namespace of this one.
 	r = drSyncer(t, append([]string{"drill", "--drill-namespace", ns}, byMapping...)...)
-	g.Expect(r.code).To(Equal(1))
-	g.Expect(r.err).To(MatchError(ContainSubstring("is the DR namespace itself")))
+	g.Expect(r.Code).To(Equal(1))
+	g.Expect(r.Err).To(MatchError(ContainSubstring("is the DR namespace itself")))
 	other := newNamespace(g, dr, "not-a-drill")
 	r = drSyncer(t, append([]string{"drill", "--drill-namespace", other}, byMapping...)...)
-	g.Expect(r.code).To(Equal(1))
-	g.Expect(r.err).To(MatchError(ContainSubstring("exists in cluster dr without label " + drv1.LabelDrillOf + "=" + ns)))
+	g.Expect(r.Code).To(Equal(1))
+	g.Expect(r.Err).To(MatchError(ContainSubstring("exists in cluster dr without label " + drv1.LabelDrillOf + "=" + ns)))
 	otherNS := &corev1.Namespace{}
 	g.Expect(dr.Client.Get(ctx, client.ObjectKey{Name: other}, otherNS)).To(Succeed())
 	g.Expect(otherNS.DeletionTimestamp).To(BeNil())
@@ -134,9 +134,9 @@ func TestDrillTouchesNeitherSideAndRecords(t *testing.T) {
 	// Terminating).
 	fresh := ns + "-rehearsal"
 	r = drSyncer(t, append([]string{"drill", "--drill-namespace", fresh, "--timeout", "1s"}, byMapping...)...)
-	g.Expect(r.code).To(Equal(1), "%s", r)
-	g.Expect(r.stdout).To(ContainSubstring("namespace " + fresh + " deleted"))
-	g.Expect(r.stdout).To(MatchRegexp(`RTO \d+\.\ds: NOT every workload came up \(4 workloads\)`))
+	g.Expect(r.Code).To(Equal(1), "%s", r)
+	g.Expect(r.Stdout).To(ContainSubstring("namespace " + fresh + " deleted"))
+	g.Expect(r.Stdout).To(MatchRegexp(`RTO \d+\.\ds: NOT every workload came up \(4 workloads\)`))
 	gone := &corev1.Namespace{}
 	err := dr.Client.Get(ctx, client.ObjectKey{Name: fresh}, gone)
 	g.Expect(err != nil || gone.DeletionTimestamp != nil).To(BeTrue(), "namespace %s neither gone nor terminating", fresh)
@@ -177,11 +177,11 @@ func TestDrillKeepsLastSuccess(t *testing.T) {
 	mapping(g, ns, ns)
 	ref := controllerNS + "/" + ns
 	ctl := []string{"--kubeconfig", kubeconfigs["both"], "--context", "prod"}
-	g.Expect(drSyncer(t, append([]string{"trigger", ref, "--wait", "--timeout", "1m"}, ctl...)...).code).To(Equal(0))
+	g.Expect(drSyncer(t, append([]string{"trigger", ref, "--wait", "--timeout", "1m"}, ctl...)...).Code).To(Equal(0))
 	byMapping := []string{"--mapping", ref, "--kubeconfig", kubeconfigs["prod"]}
 
 	r := drSyncer(t, append([]string{"drill", "--timeout", "3s", "--keep"}, byMapping...)...)
-	g.Expect(r.code).To(Equal(0), "nothing to wait for: the drill comes up\n%s", r)
+	g.Expect(r.Code).To(Equal(0), "nothing to wait for: the drill comes up\n%s", r)
 	st := getMapping(g, prod, controllerNS, ns).Status
 	g.Expect(st.LastDrill).NotTo(BeNil())
 	g.Expect(st.LastDrill.Ready).To(BeTrue())
@@ -190,13 +190,13 @@ func TestDrillKeepsLastSuccess(t *testing.T) {
 
 	// A workload that never comes up (no controllers here): the next drill fails.
 	create(g, prod, workloads(ns)...)
-	g.Expect(drSyncer(t, append([]string{"trigger", ref, "--wait", "--timeout", "1m"}, ctl...)...).code).To(Equal(0))
+	g.Expect(drSyncer(t, append([]string{"trigger", ref, "--wait", "--timeout", "1m"}, ctl...)...).Code).To(Equal(0))
 	time.Sleep(time.Second) // the failed drill starts in a later second than the successful one
 	// Another scratch namespace: this API server has no namespace controller, so the first one
 	// never finishes terminating.
 	r = drSyncer(t, append([]string{"drill", "--timeout", "3s", "--keep", "--drill-namespace", ns + "-drill2"}, byMapping...)...)
-	g.Expect(r.code).To(Equal(1), "%s", r)
-	g.Expect(r.stdout).To(ContainSubstring("recorded on NamespaceMapping"))
+	g.Expect(r.Code).To(Equal(1), "%s", r)
+	g.Expect(r.Stdout).To(ContainSubstring("recorded on NamespaceMapping"))
 	st = getMapping(g, prod, controllerNS, ns).Status
 	g.Expect(st.LastDrill.Ready).To(BeFalse())
 	g.Expect(st.LastDrill.Time.After(success.Time.Time)).To(BeTrue())

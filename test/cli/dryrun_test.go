@@ -56,14 +56,14 @@ func expectDryRunPreviews(t *testing.T, g Gomega, ns string, args ...string) str
 	t.Helper()
 	prodBefore, drBefore := versions(g, prod, ns), versions(g, dr, ns)
 	dry := drSyncer(t, append(args, "--dry-run")...)
-	g.Expect(dry.code).To(Equal(0), "%s", dry)
+	g.Expect(dry.Code).To(Equal(0), "%s", dry)
 	g.Expect(versions(g, prod, ns)).To(Equal(prodBefore), "the dry run wrote to prod")
 	g.Expect(versions(g, dr, ns)).To(Equal(drBefore), "the dry run wrote to DR")
 	real := drSyncer(t, args...)
-	g.Expect(real.code).To(Equal(0), "%s", real)
-	g.Expect(changesByStep(dry.stdout)).To(Equal(changesByStep(real.stdout)), "dry run:\n%s\nreal run:\n%s", dry.stdout, real.stdout)
-	g.Expect(changeCount(g, dry.stdout)).To(Equal(changeCount(g, real.stdout)), "dry run:\n%s\nreal run:\n%s", dry.stdout, real.stdout)
-	return dry.stdout
+	g.Expect(real.Code).To(Equal(0), "%s", real)
+	g.Expect(changesByStep(dry.Stdout)).To(Equal(changesByStep(real.Stdout)), "dry run:\n%s\nreal run:\n%s", dry.Stdout, real.Stdout)
+	g.Expect(changeCount(g, dry.Stdout)).To(Equal(changeCount(g, real.Stdout)), "dry run:\n%s\nreal run:\n%s", dry.Stdout, real.Stdout)
+	return dry.Stdout
 }
 
 func scale(g Gomega, h *cluster.Handle, ns, name string, replicas int32) {
@@ -86,7 +86,7 @@ func TestDryRunPreviewsWhatTheRunDoes(t *testing.T) {
 	byMapping := []string{"--mapping", controllerNS + "/" + ns, "--kubeconfig", kubeconfigs["prod"]}
 	// The controller's sync: the mapping records the recovery point (RPO).
 	r := drSyncer(t, "trigger", ns, "--wait", "--kubeconfig", kubeconfigs["prod"])
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 
 	// DR's web scaled by hand while parked; a Deployment the last sync has not copied yet.
 	scale(g, dr, ns, "web", 4)
@@ -123,8 +123,8 @@ func expectLiveSinceShown(t *testing.T, g Gomega, ns string) {
 	ctl := []string{"--kubeconfig", kubeconfigs["prod"]}
 
 	r := drSyncer(t, append([]string{"status", "-o", "wide"}, ctl...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
-	header, row := lines(r.stdout, "NAMESPACEMAPPING")[0], lines(r.stdout, ns+" ", "Live")[0]
+	g.Expect(r.Code).To(Equal(0), "%s", r)
+	header, row := lines(r.Stdout, "NAMESPACEMAPPING")[0], lines(r.Stdout, ns+" ", "Live")[0]
 	// The value under a column name (both lines hold one "→" before it, so bytes align).
 	col := func(name string) string {
 		i := strings.Index(header, name)
@@ -137,21 +137,21 @@ func expectLiveSinceShown(t *testing.T, g Gomega, ns string) {
 	g.Expect(col("RPO")).To(MatchRegexp(`^\d+s$`))
 
 	r = drSyncer(t, append([]string{"status", "-o", "jsonpath={.namespaceMappings[?(@.name==\"" + ns + "\")].liveSince}"}, ctl...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
-	g.Expect(r.stdout).To(Equal(since.UTC().Format(time.RFC3339)))
+	g.Expect(r.Code).To(Equal(0), "%s", r)
+	g.Expect(r.Stdout).To(Equal(since.UTC().Format(time.RFC3339)))
 
 	r = drSyncer(t, append([]string{"status", "-o", "go-template={{range .namespaceMappings}}{{.name}}={{.phase}} {{end}}"}, ctl...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
-	g.Expect(r.stdout).To(ContainSubstring(ns + "=Live "))
+	g.Expect(r.Code).To(Equal(0), "%s", r)
+	g.Expect(r.Stdout).To(ContainSubstring(ns + "=Live "))
 	r = drSyncer(t, append([]string{"status", "-o", "name"}, ctl...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
-	g.Expect(r.stdout).To(ContainSubstring("namespacemapping.dr-syncer.io/" + ns + "\n"))
-	g.Expect(r.stdout).To(ContainSubstring("remotecluster.dr-syncer.io/" + drClusterRef + "\n"))
+	g.Expect(r.Code).To(Equal(0), "%s", r)
+	g.Expect(r.Stdout).To(ContainSubstring("namespacemapping.dr-syncer.io/" + ns + "\n"))
+	g.Expect(r.Stdout).To(ContainSubstring("remotecluster.dr-syncer.io/" + drClusterRef + "\n"))
 	r = drSyncer(t, append([]string{"status", "--no-headers"}, ctl...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
-	g.Expect(r.stdout).NotTo(ContainSubstring("NAMESPACEMAPPING"))
-	g.Expect(r.stdout).NotTo(ContainSubstring("REMOTECLUSTER"))
-	g.Expect(lines(r.stdout, ns+" ", "Live")).To(HaveLen(1), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
+	g.Expect(r.Stdout).NotTo(ContainSubstring("NAMESPACEMAPPING"))
+	g.Expect(r.Stdout).NotTo(ContainSubstring("REMOTECLUSTER"))
+	g.Expect(lines(r.Stdout, ns+" ", "Live")).To(HaveLen(1), "%s", r)
 
 	// kubectl get nsmap -o wide: the API server's Table.
 	cs, err := kubernetes.NewForConfig(prodTB.Config)

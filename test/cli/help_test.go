@@ -24,9 +24,9 @@ func TestEveryCommandHasHelpWithExample(t *testing.T) {
 		g.Expect(c.Short).NotTo(BeEmpty(), c.Name())
 		g.Expect(c.Example).NotTo(BeEmpty(), c.Name())
 		r := drSyncer(t, c.Name(), "--help")
-		g.Expect(r.code).To(Equal(0), "%s", r)
-		g.Expect(r.stdout).To(ContainSubstring("Examples:\n  "), c.Name())
-		g.Expect(r.stdout).To(ContainSubstring("dr-syncer "+c.Name()), c.Name())
+		g.Expect(r.Code).To(Equal(0), "%s", r)
+		g.Expect(r.Stdout).To(ContainSubstring("Examples:\n  "), c.Name())
+		g.Expect(r.Stdout).To(ContainSubstring("dr-syncer "+c.Name()), c.Name())
 	}
 	for _, want := range []string{"plan", "sync", "cutover", "failback", "drill", "status", "trigger"} {
 		g.Expect(names).To(HaveKey(want))
@@ -111,11 +111,11 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			g := NewWithT(t)
 			r := drSyncer(t, c.args...)
-			g.Expect(r.code).To(Equal(1), "%s", r)
+			g.Expect(r.Code).To(Equal(1), "%s", r)
 			for _, w := range c.want {
-				g.Expect(r.err.Error()).To(ContainSubstring(w))
+				g.Expect(r.Err.Error()).To(ContainSubstring(w))
 			}
-			g.Expect(strings.Count(r.err.Error(), "\n")).To(BeZero(), "one line: %q", r.err)
+			g.Expect(strings.Count(r.Err.Error(), "\n")).To(BeZero(), "one line: %q", r.Err)
 		})
 	}
 }

@@ -1,9 +1,7 @@
 package cli_test
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -24,8 +22,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
-	"github.com/dr-syncer/dr-syncer/internal/cli"
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
+	"github.com/dr-syncer/dr-syncer/internal/testbed/harness"
 )
 
 const (
@@ -34,24 +32,7 @@ const (
 )
 
 // result is the outcome of one command.
-type result struct {
-	stdout, stderr string
-	code           int
-	err            error
-}
-
-// all is everything the command printed or returned, for "never shows X" checks.
-func (r result) all() string {
-	s := r.stdout + r.stderr
-	if r.err != nil {
-		s += r.err.Error()
-	}
-	return s
-}
-
-func (r result) String() string {
-	return fmt.Sprintf("exit %d, err %v\n--- stdout\n%s--- stderr\n%s", r.code, r.err, r.stdout, r.stderr)
-}
+type result = harness.CLIResult
 
 // dr-syncer runs the command line in-process, as Execute does, and returns what it printed.
 func drSyncer(t *testing.T, args ...string) result {
@@ -62,23 +43,7 @@ func drSyncer(t *testing.T, args ...string) result {
 }
 
 func drSyncerCtx(ctx context.Context, args ...string) result {
-	args = noWait(args)
-	var stdout, stderr bytes.Buffer
-	root := cli.NewRootCommand()
-	root.SetArgs(args)
-	root.SetOut(&stdout)
-	root.SetErr(&stderr)
-	err := root.ExecuteContext(ctx)
-	r := result{stdout: stdout.String(), stderr: stderr.String(), err: err}
-	var exit *cli.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit):
-		r.code = exit.Code
-	default:
-		r.code = 1
-	}
-	return r
+	return harness.RunCLI(ctx, noWait(args)...)
 }
 
 // noWait adds --wait=false to a cutover that does not set --wait: this package's API servers run

@@ -19,12 +19,12 @@ func TestKubectlClusterFlags(t *testing.T) {
 	r := drSyncer(t, "plan", "--source-kubeconfig", kubeconfigs["both"], "--source-context", "prod", "--source-request-timeout", "20s",
 		"--dest-kubeconfig", kubeconfigs["both"], "--dest-context", "prod", "--dest-cluster", "dr", "--dest-user", "dr",
 		"--source-namespace", ns)
-	g.Expect(r.code).To(Equal(2), "%s", r)
-	g.Expect(row(r.stdout, "create", "ConfigMap", "settings")).To(BeTrue(), "%s", r)
+	g.Expect(r.Code).To(Equal(2), "%s", r)
+	g.Expect(row(r.Stdout, "create", "ConfigMap", "settings")).To(BeTrue(), "%s", r)
 
 	r = drSyncer(t, append([]string{"plan", "--source-request-timeout", "soon"}, flagForm(ns)...)...)
-	g.Expect(r.code).To(Equal(1), "%s", r)
-	g.Expect(r.err.Error()).To(ContainSubstring(`--source-request-timeout "soon": want a duration such as 30s`))
+	g.Expect(r.Code).To(Equal(1), "%s", r)
+	g.Expect(r.Err.Error()).To(ContainSubstring(`--source-request-timeout "soon": want a duration such as 30s`))
 }
 
 // TestShellCompletion: contexts come from the kubeconfig the command line names, mappings from
@@ -36,31 +36,31 @@ func TestShellCompletion(t *testing.T) {
 
 	for _, flag := range []string{"--source-context", "--dest-context"} {
 		r := drSyncer(t, "__complete", "plan", "--source-kubeconfig", kubeconfigs["both"], "--dest-kubeconfig", kubeconfigs["both"], flag, "")
-		g.Expect(r.code).To(Equal(0), "%s", r)
-		g.Expect(lines(r.stdout, "")).To(HaveExactElements("dr", "prod", ":4", ""), "%s", r)
+		g.Expect(r.Code).To(Equal(0), "%s", r)
+		g.Expect(lines(r.Stdout, "")).To(HaveExactElements("dr", "prod", ":4", ""), "%s", r)
 	}
 	r := drSyncer(t, "__complete", "status", "--kubeconfig", kubeconfigs["both"], "--context", "")
-	g.Expect(lines(r.stdout, "")).To(HaveExactElements("dr", "prod", ":4", ""), "%s", r)
+	g.Expect(lines(r.Stdout, "")).To(HaveExactElements("dr", "prod", ":4", ""), "%s", r)
 
 	r = drSyncer(t, "__complete", "cutover", "--kubeconfig", kubeconfigs["prod"], "--mapping", "")
-	g.Expect(r.code).To(Equal(0), "%s", r)
-	g.Expect(lines(r.stdout, "")).To(ContainElements(controllerNS+"/"+ns, ":4"), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
+	g.Expect(lines(r.Stdout, "")).To(ContainElements(controllerNS+"/"+ns, ":4"), "%s", r)
 
 	r = drSyncer(t, "__complete", "trigger", "--kubeconfig", kubeconfigs["prod"], "")
-	g.Expect(r.code).To(Equal(0), "%s", r)
-	g.Expect(lines(r.stdout, "")).To(ContainElements(ns, ":4"), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
+	g.Expect(lines(r.Stdout, "")).To(ContainElements(ns, ":4"), "%s", r)
 
 	r = drSyncer(t, "__complete", "sync", "--conflict-policy", "")
-	g.Expect(lines(r.stdout, "")).To(HaveExactElements("Skip", "Adopt", ":4", ""), "%s", r)
+	g.Expect(lines(r.Stdout, "")).To(HaveExactElements("Skip", "Adopt", ":4", ""), "%s", r)
 
 	r = drSyncer(t, "completion", "bash")
-	g.Expect(r.code).To(Equal(0), "%s", r)
-	g.Expect(r.stdout).To(ContainSubstring("__start_dr-syncer"))
+	g.Expect(r.Code).To(Equal(0), "%s", r)
+	g.Expect(r.Stdout).To(ContainSubstring("__start_dr-syncer"))
 
 	for _, cmd := range []string{"status", "plan", "sync"} {
 		r = drSyncer(t, "__complete", cmd, "-o", "")
-		g.Expect(r.code).To(Equal(0), "%s", r)
-		g.Expect(lines(r.stdout, "")).To(ContainElements("table", "wide", "json", "yaml", "name", "jsonpath=", "go-template=", ":6"), "%s %s", cmd, r)
+		g.Expect(r.Code).To(Equal(0), "%s", r)
+		g.Expect(lines(r.Stdout, "")).To(ContainElements("table", "wide", "json", "yaml", "name", "jsonpath=", "go-template=", ":6"), "%s %s", cmd, r)
 	}
 }
 
@@ -72,19 +72,19 @@ func TestPlanPrinters(t *testing.T) {
 	create(g, prod, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "settings", Namespace: ns}})
 	plan := func(args ...string) result {
 		r := drSyncer(t, append(append([]string{"plan"}, flagForm(ns)...), args...)...)
-		g.Expect(r.code).To(Equal(2), "%s", r)
+		g.Expect(r.Code).To(Equal(2), "%s", r)
 		return r
 	}
-	g.Expect(plan("-o", "name").stdout).To(Equal("configmap/settings\nnamespace/" + ns + "\n"))
+	g.Expect(plan("-o", "name").Stdout).To(Equal("configmap/settings\nnamespace/" + ns + "\n"))
 	r := plan("-o", "wide")
-	g.Expect(strings.Fields(lines(r.stdout, "ACTION")[0])).To(Equal([]string{"ACTION", "KIND", "NAME", "STANDBY", "APIVERSION", "REASON", "DETAILS"}))
-	g.Expect(strings.Fields(lines(r.stdout, "settings")[0])).To(Equal([]string{"create", "ConfigMap", "settings", "-", "v1", "-"}))
-	g.Expect(r.stdout).To(ContainSubstring("Plan: 1 to create"))
+	g.Expect(strings.Fields(lines(r.Stdout, "ACTION")[0])).To(Equal([]string{"ACTION", "KIND", "NAME", "STANDBY", "APIVERSION", "REASON", "DETAILS"}))
+	g.Expect(strings.Fields(lines(r.Stdout, "settings")[0])).To(Equal([]string{"create", "ConfigMap", "settings", "-", "v1", "-"}))
+	g.Expect(r.Stdout).To(ContainSubstring("Plan: 1 to create"))
 	r = plan("--no-headers")
-	g.Expect(r.stdout).NotTo(ContainSubstring("ACTION"))
-	g.Expect(r.stdout).NotTo(ContainSubstring("Plan:"))
-	g.Expect(lines(r.stdout, "create")).To(HaveLen(2), "%s", r)
-	g.Expect(plan("-o", "jsonpath={.summary.created}").stdout).To(Equal("1"))
-	g.Expect(plan("-o", `go-template={{range .actions}}{{.action}} {{.kind}}/{{.name}};{{end}}`).stdout).
+	g.Expect(r.Stdout).NotTo(ContainSubstring("ACTION"))
+	g.Expect(r.Stdout).NotTo(ContainSubstring("Plan:"))
+	g.Expect(lines(r.Stdout, "create")).To(HaveLen(2), "%s", r)
+	g.Expect(plan("-o", "jsonpath={.summary.created}").Stdout).To(Equal("1"))
+	g.Expect(plan("-o", `go-template={{range .actions}}{{.action}} {{.kind}}/{{.name}};{{end}}`).Stdout).
 		To(Equal("create ConfigMap/settings;create Namespace/" + ns + ";"))
 }

@@ -25,8 +25,8 @@ var secretValues = []string{"s3cr3t-before-value", "n3w-s3cr3t-after-value"}
 
 func expectNoSecrets(g Gomega, r result) {
 	for _, v := range secretValues {
-		g.Expect(r.all()).NotTo(ContainSubstring(v))
-		g.Expect(r.all()).NotTo(ContainSubstring(base64.StdEncoding.EncodeToString([]byte(v))))
+		g.Expect(r.All()).NotTo(ContainSubstring(v))
+		g.Expect(r.All()).NotTo(ContainSubstring(base64.StdEncoding.EncodeToString([]byte(v))))
 	}
 }
 
@@ -50,26 +50,26 @@ func TestPlanShowsEveryChangeKind(t *testing.T) {
 
 	// Nothing in DR yet: everything is a create, including the namespace.
 	r := drSyncer(t, append(flagForm(ns), "plan", "--diff")...)
-	g.Expect(r.code).To(Equal(2), "%s", r)
-	g.Expect(row(r.stdout, "create", "Namespace", ns)).To(BeTrue(), "%s", r)
-	g.Expect(row(r.stdout, "create", "Secret", "creds")).To(BeTrue(), "%s", r)
-	g.Expect(r.stdout).To(ContainSubstring("+++ planned/v1.Secret." + ns + ".creds"))
-	g.Expect(r.stdout).To(MatchRegexp(`Plan: 5 to create, 0 to update, 0 to delete, 0 unchanged, 0 conflicts`))
+	g.Expect(r.Code).To(Equal(2), "%s", r)
+	g.Expect(row(r.Stdout, "create", "Namespace", ns)).To(BeTrue(), "%s", r)
+	g.Expect(row(r.Stdout, "create", "Secret", "creds")).To(BeTrue(), "%s", r)
+	g.Expect(r.Stdout).To(ContainSubstring("+++ planned/v1.Secret." + ns + ".creds"))
+	g.Expect(r.Stdout).To(MatchRegexp(`Plan: 5 to create, 0 to update, 0 to delete, 0 unchanged, 0 conflicts`))
 	// The standby column: what is held back until cutover, and how.
-	g.Expect(lines(r.stdout, "create", "Deployment", "web")).To(ConsistOf(MatchRegexp(`web\s+parked\s+spec\.replicas=0 \(source: 3\)`)), "%s", r)
-	g.Expect(lines(r.stdout, "create", "ConfigMap", "keep")).To(ConsistOf(MatchRegexp(`keep\s+-`)), "%s", r)
+	g.Expect(lines(r.Stdout, "create", "Deployment", "web")).To(ConsistOf(MatchRegexp(`web\s+parked\s+spec\.replicas=0 \(source: 3\)`)), "%s", r)
+	g.Expect(lines(r.Stdout, "create", "ConfigMap", "keep")).To(ConsistOf(MatchRegexp(`keep\s+-`)), "%s", r)
 	expectNoSecrets(g, r)
 	g.Expect(missing(dr, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(BeTrue(), "plan wrote the DR namespace")
 
 	r = drSyncer(t, append(flagForm(ns), "sync")...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
-	g.Expect(r.stderr).To(ContainSubstring("sync: 5 objects to plan and write"))
-	g.Expect(r.stdout).To(MatchRegexp(`Synced: 5 created, 0 updated, 0 deleted, 0 unchanged`))
+	g.Expect(r.Code).To(Equal(0), "%s", r)
+	g.Expect(r.Stderr).To(ContainSubstring("sync: 5 objects to plan and write"))
+	g.Expect(r.Stdout).To(MatchRegexp(`Synced: 5 created, 0 updated, 0 deleted, 0 unchanged`))
 	expectNoSecrets(g, r)
 
 	r = drSyncer(t, append(flagForm(ns), "plan")...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
-	g.Expect(r.stdout).To(ContainSubstring("Plan: 0 to create, 0 to update, 0 to delete, 5 unchanged"))
+	g.Expect(r.Code).To(Equal(0), "%s", r)
+	g.Expect(r.Stdout).To(ContainSubstring("Plan: 0 to create, 0 to update, 0 to delete, 5 unchanged"))
 
 	// One of each change kind.
 	changed := cm("change", "green")
@@ -82,34 +82,34 @@ func TestPlanShowsEveryChangeKind(t *testing.T) {
 	before := versions(g, dr, ns)
 
 	r = drSyncer(t, append(flagForm(ns), "plan", "--diff")...)
-	g.Expect(r.code).To(Equal(2), "%s", r)
+	g.Expect(r.Code).To(Equal(2), "%s", r)
 	for _, want := range [][3]string{
 		{"create", "ConfigMap", "fresh"}, {"update", "ConfigMap", "change"}, {"update", "Secret", "creds"},
 		{"delete", "ConfigMap", "gone"}, {"conflict", "ConfigMap", "taken"},
 		{"unchanged", "ConfigMap", "keep"}, {"unchanged", "Deployment", "web"},
 	} {
-		g.Expect(row(r.stdout, want[0], want[1], want[2])).To(BeTrue(), "no row %v in\n%s", want, r)
+		g.Expect(row(r.Stdout, want[0], want[1], want[2])).To(BeTrue(), "no row %v in\n%s", want, r)
 	}
-	g.Expect(r.stdout).To(ContainSubstring("Plan: 1 to create, 2 to update, 1 to delete, 2 unchanged, 1 conflicts"))
-	g.Expect(lines(r.stdout, "conflict", "taken")[0]).To(ContainSubstring("not created by dr-syncer"))
+	g.Expect(r.Stdout).To(ContainSubstring("Plan: 1 to create, 2 to update, 1 to delete, 2 unchanged, 1 conflicts"))
+	g.Expect(lines(r.Stdout, "conflict", "taken")[0]).To(ContainSubstring("not created by dr-syncer"))
 	// kubectl-diff-like diffs: the changed value, the masked Secret, the deleted object.
-	g.Expect(r.stdout).To(ContainSubstring("--- live/v1.ConfigMap." + ns + ".change\n+++ planned/v1.ConfigMap." + ns + ".change\n"))
-	g.Expect(r.stdout).To(ContainSubstring("-  mode: blue\n+  mode: green\n"))
-	g.Expect(r.stdout).To(ContainSubstring("-  password: '*** (before)'\n+  password: '*** (after)'\n"))
-	g.Expect(r.stdout).To(ContainSubstring("--- live/v1.ConfigMap." + ns + ".gone\n+++ planned/v1.ConfigMap." + ns + ".gone\n"))
-	g.Expect(r.stdout).NotTo(ContainSubstring("planned/v1.ConfigMap."+ns+".taken"), "a conflict is not changed: no diff")
+	g.Expect(r.Stdout).To(ContainSubstring("--- live/v1.ConfigMap." + ns + ".change\n+++ planned/v1.ConfigMap." + ns + ".change\n"))
+	g.Expect(r.Stdout).To(ContainSubstring("-  mode: blue\n+  mode: green\n"))
+	g.Expect(r.Stdout).To(ContainSubstring("-  password: '*** (before)'\n+  password: '*** (after)'\n"))
+	g.Expect(r.Stdout).To(ContainSubstring("--- live/v1.ConfigMap." + ns + ".gone\n+++ planned/v1.ConfigMap." + ns + ".gone\n"))
+	g.Expect(r.Stdout).NotTo(ContainSubstring("planned/v1.ConfigMap."+ns+".taken"), "a conflict is not changed: no diff")
 	expectNoSecrets(g, r)
 
 	// The same plan as JSON and YAML.
 	r = drSyncer(t, append(flagForm(ns), "plan", "--diff", "-o", "json")...)
-	g.Expect(r.code).To(Equal(2), "%s", r)
+	g.Expect(r.Code).To(Equal(2), "%s", r)
 	expectNoSecrets(g, r)
 	var plan struct {
 		DryRun  bool `json:"dryRun"`
 		Summary struct{ Created, Updated, Deleted, Unchanged, Conflicts int }
 		Actions []struct{ Action, Kind, Name, Diff, Standby, Parked string }
 	}
-	g.Expect(json.Unmarshal([]byte(r.stdout), &plan)).To(Succeed())
+	g.Expect(json.Unmarshal([]byte(r.Stdout), &plan)).To(Succeed())
 	g.Expect(plan.DryRun).To(BeTrue())
 	g.Expect(plan.Summary).To(Equal(struct{ Created, Updated, Deleted, Unchanged, Conflicts int }{1, 2, 1, 2, 1}))
 	diffs := map[string]string{}
@@ -123,22 +123,22 @@ func TestPlanShowsEveryChangeKind(t *testing.T) {
 	g.Expect(diffs).To(HaveKey("conflict/taken"))
 	g.Expect(diffs["update/creds"]).To(ContainSubstring("*** (after)"))
 	r = drSyncer(t, append(flagForm(ns), "plan", "--diff", "-o", "yaml")...)
-	g.Expect(r.code).To(Equal(2), "%s", r)
-	g.Expect(r.stdout).To(ContainSubstring("action: conflict"))
+	g.Expect(r.Code).To(Equal(2), "%s", r)
+	g.Expect(r.Stdout).To(ContainSubstring("action: conflict"))
 	expectNoSecrets(g, r)
 	g.Expect(versions(g, dr, ns)).To(Equal(before), "plan wrote to DR")
 
 	// Sync carries the plan out; the conflict stays a conflict and is no change.
 	r = drSyncer(t, append(flagForm(ns), "sync")...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
-	g.Expect(row(r.stdout, "conflict", "ConfigMap", "taken")).To(BeTrue(), "%s", r)
-	g.Expect(row(r.stdout, "unchanged", "ConfigMap", "keep")).To(BeFalse(), "sync lists changes only: %s", r)
-	g.Expect(r.stdout).To(ContainSubstring("Synced: 1 created, 2 updated, 1 deleted, 2 unchanged, 1 conflicts"))
+	g.Expect(r.Code).To(Equal(0), "%s", r)
+	g.Expect(row(r.Stdout, "conflict", "ConfigMap", "taken")).To(BeTrue(), "%s", r)
+	g.Expect(row(r.Stdout, "unchanged", "ConfigMap", "keep")).To(BeFalse(), "sync lists changes only: %s", r)
+	g.Expect(r.Stdout).To(ContainSubstring("Synced: 1 created, 2 updated, 1 deleted, 2 unchanged, 1 conflicts"))
 	expectNoSecrets(g, r)
 	r = drSyncer(t, append(flagForm(ns), "plan", "--diff")...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
-	g.Expect(r.stdout).To(ContainSubstring("Plan: 0 to create, 0 to update, 0 to delete, 5 unchanged, 1 conflicts"))
-	g.Expect(r.stdout).NotTo(ContainSubstring("+++"))
+	g.Expect(r.Code).To(Equal(0), "%s", r)
+	g.Expect(r.Stdout).To(ContainSubstring("Plan: 0 to create, 0 to update, 0 to delete, 5 unchanged, 1 conflicts"))
+	g.Expect(r.Stdout).NotTo(ContainSubstring("+++"))
 	expectNoSecrets(g, r)
 }
 
@@ -149,7 +149,7 @@ func TestPlanShowsAdmissionErrors(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(g, prod, "admission")
 	create(g, prod, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "fine", Namespace: ns}})
-	g.Expect(drSyncer(t, append(flagForm(ns), "sync")...).code).To(Equal(0))
+	g.Expect(drSyncer(t, append(flagForm(ns), "sync")...).Code).To(Equal(0))
 
 	policy := &admissionv1.ValidatingAdmissionPolicy{
 		ObjectMeta: metav1.ObjectMeta{Name: "no-refused-" + ns},
@@ -178,9 +178,9 @@ func TestPlanShowsAdmissionErrors(t *testing.T) {
 
 	g.Eventually(func(g Gomega) {
 		r := drSyncer(t, append(flagForm(ns), "plan")...)
-		g.Expect(r.code).To(Equal(1), "%s", r)
-		g.Expect(lines(r.stdout, "failed", "ConfigMap", "refused")).To(ContainElement(ContainSubstring("DR refuses ConfigMaps named refused")))
-		g.Expect(r.err).To(MatchError(ContainSubstring("1 objects would fail")))
+		g.Expect(r.Code).To(Equal(1), "%s", r)
+		g.Expect(lines(r.Stdout, "failed", "ConfigMap", "refused")).To(ContainElement(ContainSubstring("DR refuses ConfigMaps named refused")))
+		g.Expect(r.Err).To(MatchError(ContainSubstring("1 objects would fail")))
 	}).WithTimeout(timeout).WithPolling(time.Second).Should(Succeed())
 	g.Expect(missing(dr, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "refused", Namespace: ns}})).To(BeTrue())
 }
@@ -224,13 +224,13 @@ func TestPlanNeverShowsSecretDigest(t *testing.T) {
 	var outputs []result
 	run := func(args ...string) result {
 		r := drSyncer(t, append(flagForm(ns), args...)...)
-		g.Expect(r.code).NotTo(Equal(1), "%s", r)
+		g.Expect(r.Code).NotTo(Equal(1), "%s", r)
 		outputs = append(outputs, r)
 		return r
 	}
 	r := run("plan", "--diff")
-	g.Expect(row(r.stdout, "create", "Secret", "creds")).To(BeTrue(), "%s", r)
-	g.Expect(r.stdout).To(ContainSubstring("+    "+engine.AnnotationDesiredHash+": '***'\n"), "%s", r)
+	g.Expect(row(r.Stdout, "create", "Secret", "creds")).To(BeTrue(), "%s", r)
+	g.Expect(r.Stdout).To(ContainSubstring("+    "+engine.AnnotationDesiredHash+": '***'\n"), "%s", r)
 	run("plan", "--diff", "-o", "json")
 	run("sync")
 
@@ -252,7 +252,7 @@ func TestPlanNeverShowsSecretDigest(t *testing.T) {
 	g.Expect(unstructured.SetNestedField(desired.Object, base64.StdEncoding.EncodeToString([]byte(values[1])), "data", "password")).To(Succeed())
 	forbidden = append(forbidden, plainDigests(g, desired)...)
 	r = run("plan", "--diff")
-	g.Expect(row(r.stdout, "update", "Secret", "creds")).To(BeTrue(), "%s", r)
+	g.Expect(row(r.Stdout, "update", "Secret", "creds")).To(BeTrue(), "%s", r)
 	run("plan", "--diff", "-o", "json")
 	run("plan", "--diff", "-o", "yaml")
 	run("sync")
@@ -262,15 +262,15 @@ func TestPlanNeverShowsSecretDigest(t *testing.T) {
 	g.Expect(forbidden).NotTo(ContainElement(secretCopy.GetAnnotations()[engine.AnnotationDesiredHash]))
 	stored = append(stored, secretCopy.GetAnnotations()[engine.AnnotationDesiredHash])
 	r = run("plan", "--diff", "-o", "json")
-	g.Expect(r.code).To(Equal(0), "a synced Secret plans as unchanged: %s", r)
+	g.Expect(r.Code).To(Equal(0), "a synced Secret plans as unchanged: %s", r)
 
 	for _, r := range outputs {
 		for _, v := range values {
-			g.Expect(r.all()).NotTo(ContainSubstring(v))
-			g.Expect(r.all()).NotTo(ContainSubstring(base64.StdEncoding.EncodeToString([]byte(v))))
+			g.Expect(r.All()).NotTo(ContainSubstring(v))
+			g.Expect(r.All()).NotTo(ContainSubstring(base64.StdEncoding.EncodeToString([]byte(v))))
 		}
 		for _, d := range append(forbidden, stored...) {
-			g.Expect(r.all()).NotTo(ContainSubstring(d), "output shows a Secret digest: %s", r)
+			g.Expect(r.All()).NotTo(ContainSubstring(d), "output shows a Secret digest: %s", r)
 		}
 	}
 }

@@ -36,13 +36,13 @@ func TestSyncNoOpRequests(t *testing.T) {
 	args := []string{"sync", "--source-kubeconfig", kubeconfigs["prod"], "--dest-kubeconfig", path, "--source-namespace", ns}
 
 	r := drSyncer(t, args...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 	g.Expect(proxy.Counts().Writes).To(BeNumerically(">=", len(objects)), "the first sync goes through the proxy")
 
 	for round := range 2 {
 		proxy.Reset()
 		r = drSyncer(t, args...)
-		g.Expect(r.code).To(Equal(0), "%s", r)
+		g.Expect(r.Code).To(Equal(0), "%s", r)
 		c := proxy.Counts()
 		g.Expect(c.Writes).To(BeZero(), "round %d: writes on a no-op sync: %v", round, c.WriteLog)
 		g.Expect(c.DryRuns).To(BeZero(), "round %d: dry runs on a no-op sync", round)

@@ -37,7 +37,7 @@ func TestReview13FlagFormCutoverShowsMappingLive(t *testing.T) {
 		WithTimeout(timeout).WithPolling(interval).Should(Equal(drv1.PhaseSynced))
 
 	r := drSyncer(t, append([]string{"cutover"}, flagForm(ns)...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 	g.Expect(liveSince(g, dr, ns)).NotTo(BeEmpty())
 
 	g.Eventually(func() drv1.Phase { return getMapping(g, prod, controllerNS, ns).Status.Phase }).
@@ -56,7 +56,7 @@ func TestReview13FlagFormCutoverFinalSyncIsNotSilentlyEmpty(t *testing.T) {
 	create(g, prod, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "settings", Namespace: ns}, Data: map[string]string{"v": "1"}})
 	mapping(g, ns, ns)
 	r := drSyncer(t, "trigger", ns, "--wait", "--kubeconfig", kubeconfigs["prod"])
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 
 	cm := &corev1.ConfigMap{}
 	g.Expect(prod.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "settings"}, cm)).To(Succeed())
@@ -67,7 +67,7 @@ func TestReview13FlagFormCutoverFinalSyncIsNotSilentlyEmpty(t *testing.T) {
 	drCM := &corev1.ConfigMap{}
 	g.Expect(dr.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "settings"}, drCM)).To(Succeed())
 	if drCM.Data["v"] != "2" {
-		g.Expect(r.code != 0 || len(lines(r.stdout, "warning")) > 0).To(BeTrue(),
+		g.Expect(r.Code != 0 || len(lines(r.Stdout, "warning")) > 0).To(BeTrue(),
 			"the final sync copied nothing (DR has v=%s, the source v=2) and cutover said nothing:\n%s", drCM.Data["v"], r)
 	}
 }
@@ -80,14 +80,14 @@ func TestReview13CutoverRefusesMisspelledResourceTypes(t *testing.T) {
 	ns := newNamespace(g, prod, "r13types")
 	create(g, prod, workloads(ns)...)
 	r := drSyncer(t, append([]string{"sync"}, flagForm(ns)...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 	for _, cmd := range []string{"cutover", "failback"} {
 		r = drSyncer(t, append([]string{cmd, "--dry-run", "--reverse-sync", "--resource-types", "Deploymnet"}, flagForm(ns)...)...)
 		if cmd == "cutover" {
 			r = drSyncer(t, append([]string{cmd, "--dry-run", "--resource-types", "Deploymnet"}, flagForm(ns)...)...)
 		}
-		g.Expect(r.code).To(Equal(1), "%s --resource-types Deploymnet: %s", cmd, r)
-		g.Expect(r.all()).To(ContainSubstring(`did you mean "Deployment"`), "%s", cmd)
+		g.Expect(r.Code).To(Equal(1), "%s --resource-types Deploymnet: %s", cmd, r)
+		g.Expect(r.All()).To(ContainSubstring(`did you mean "Deployment"`), "%s", cmd)
 	}
 }
 
@@ -109,9 +109,9 @@ func TestReview13LiveMappingStaysLiveWhileDRIsUnreachable(t *testing.T) {
 		Spec:       drv1.NamespaceMappingSpec{DestinationCluster: rc, SourceNamespace: ns, ReplicationMode: drv1.ModeManual},
 	})
 	r := drSyncer(t, "trigger", ns, "--wait", "--kubeconfig", kubeconfigs["prod"])
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 	r = drSyncer(t, "cutover", "--mapping", controllerNS+"/"+ns, "--kubeconfig", kubeconfigs["prod"])
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 	g.Eventually(func() drv1.Phase { return getMapping(g, prod, controllerNS, ns).Status.Phase }).
 		WithTimeout(timeout).WithPolling(interval).Should(Equal(drv1.PhaseLive))
 
@@ -152,18 +152,18 @@ func TestReview13FailbackKeepsAPauseNoCutoverRecorded(t *testing.T) {
 	create(g, prod, workloads(ns)...)
 	m := mapping(g, ns, ns)
 	byMapping := []string{"--mapping", controllerNS + "/" + ns, "--kubeconfig", kubeconfigs["prod"]}
-	g.Expect(drSyncer(t, append([]string{"sync"}, byMapping...)...).code).To(Equal(0))
+	g.Expect(drSyncer(t, append([]string{"sync"}, byMapping...)...).Code).To(Equal(0))
 	base := getMapping(g, prod, controllerNS, m.Name)
 	paused := base.DeepCopy()
 	paused.Spec.Paused = true
 	g.Expect(prod.Client.Patch(ctx, paused, client.MergeFrom(base))).To(Succeed())
 
 	r := drSyncer(t, append([]string{"cutover"}, flagForm(ns)...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 	dry := drSyncer(t, append([]string{"failback", "--dry-run"}, byMapping...)...)
-	g.Expect(dry.code).To(Equal(0), "%s", dry)
+	g.Expect(dry.Code).To(Equal(0), "%s", dry)
 	r = drSyncer(t, append([]string{"failback"}, byMapping...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 	g.Expect(getMapping(g, prod, controllerNS, m.Name).Spec.Paused).To(BeTrue(),
-		"failback unpaused a mapping the administrator had paused and no cutover had paused:\n%s", r.stdout)
+		"failback unpaused a mapping the administrator had paused and no cutover had paused:\n%s", r.Stdout)
 }

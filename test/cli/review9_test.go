@@ -29,7 +29,7 @@ func TestFlagFormPruneDripIsGuarded(t *testing.T) {
 	create(g, prod, configMaps(ns, 20)...)
 	args := append([]string{"sync", "--prune"}, flagForm(ns)...)
 	r := drSyncer(t, args...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 	copies := func() int {
 		l := &corev1.ConfigMapList{}
 		g.Expect(dr.Client.List(ctx, l, client.InNamespace(ns), client.HasLabels{drv1.LabelMapping})).To(Succeed())
@@ -59,7 +59,7 @@ func TestFlagFormIdentityIncludesTheSourceCluster(t *testing.T) {
 	shared := fmt.Sprintf("merged-%d", nsCounter.Add(1))
 	create(g, prod, configMaps(ns, 5)...)
 	r := drSyncer(t, append([]string{"sync", "--prune"}, append(flagForm(ns), "--dest-namespace", shared)...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 
 	// The same namespace name in another cluster (here the DR cluster itself), into the same
 	// DR namespace: it has none of prod's objects.
@@ -90,7 +90,7 @@ func twoMappingsInto(t *testing.T, g Gomega, a, b, shared string) {
 			Spec:       drv1.NamespaceMappingSpec{DestinationCluster: drClusterRef, SourceNamespace: ns, DestinationNamespace: shared, ReplicationMode: drv1.ModeManual},
 		})
 		r := drSyncer(t, "sync", "--mapping", controllerNS+"/"+ns, "--kubeconfig", kubeconfigs["prod"])
-		g.Expect(r.code).To(Equal(0), "%s", r)
+		g.Expect(r.Code).To(Equal(0), "%s", r)
 	}
 }
 
@@ -127,7 +127,7 @@ func TestFailbackOfOneMappingKeepsTheOtherRunning(t *testing.T) {
 	twoMappingsInto(t, g, a, b, shared)
 	for _, ns := range []string{a, b} {
 		r := drSyncer(t, "cutover", "--mapping", controllerNS+"/"+ns, "--kubeconfig", kubeconfigs["prod"])
-		g.Expect(r.code).To(Equal(0), "%s", r)
+		g.Expect(r.Code).To(Equal(0), "%s", r)
 	}
 	g.Expect(nestedInt(g, get(g, dr, gvkDeployment, shared, "web"), "spec", "replicas")).To(BeEquivalentTo(3), "B is live in DR")
 
@@ -141,7 +141,7 @@ func TestFailbackOfOneMappingKeepsTheOtherRunning(t *testing.T) {
 
 	// Then B comes home too, and the namespace is no longer live.
 	r = drSyncer(t, "failback", "--mapping", controllerNS+"/"+b, "--kubeconfig", kubeconfigs["prod"])
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 	g.Expect(nestedInt(g, get(g, prod, gvkDeployment, b, "web"), "spec", "replicas")).To(BeEquivalentTo(3))
 	g.Expect(nestedInt(g, get(g, dr, gvkDeployment, shared, "web"), "spec", "replicas")).To(BeEquivalentTo(0))
 	g.Expect(liveSince(g, dr, shared)).To(BeEmpty())
@@ -157,9 +157,9 @@ func TestReverseSyncCopiesBackOnlyItsOwnMapping(t *testing.T) {
 	shared := fmt.Sprintf("rev-shared-%d", nsCounter.Add(1))
 	twoMappingsInto(t, g, a, b, shared)
 	r := drSyncer(t, "cutover", "--mapping", controllerNS+"/"+a, "--kubeconfig", kubeconfigs["prod"])
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 	r = drSyncer(t, "failback", "--reverse-sync", "--mapping", controllerNS+"/"+a, "--kubeconfig", kubeconfigs["prod"])
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 	g.Expect(missing(prod, deploymentIn(a, "web", 0))).To(BeTrue(), "B's web was copied into A's namespace %s: %s", a, r)
 	g.Expect(nestedInt(g, get(g, prod, gvkDeployment, a, "api"), "spec", "replicas")).To(BeEquivalentTo(2))
 }

@@ -63,7 +63,7 @@ func TestDeleteGuardRemembersAPeakSeenSecondsAgo(t *testing.T) {
 	create(g, prod, cms...)
 	args := append([]string{"sync", "--prune"}, flagForm(ns)...)
 	r := drSyncer(t, args...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 	g.Expect(configMapCopies(g, ns)).To(Equal(100))
 
 	// The mapping grew to 100 a day ago (less 3 seconds) and has managed 100 ever since.
@@ -75,7 +75,7 @@ func TestDeleteGuardRemembersAPeakSeenSecondsAgo(t *testing.T) {
 		g.Expect(prod.Client.Delete(ctx, cm)).To(Succeed())
 	}
 	r = drSyncer(t, args...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 	g.Expect(configMapCopies(g, ns)).To(Equal(55), "45 %% is within the guard's 50 %%: %s", r)
 	t.Logf("mark after pruning 45 of 100: %s", peakValue(g, ns, key))
 
@@ -110,7 +110,7 @@ func TestCLIApprovedPruneStartsTheWindowAgain(t *testing.T) {
 	create(g, prod, cms...)
 	args := append([]string{"sync", "--prune"}, flagForm(ns)...)
 	r := drSyncer(t, args...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 
 	// A deliberate clean-up of 20 of 30: held, then approved with --allow-prune.
 	for _, cm := range cms[:20] {
@@ -141,16 +141,16 @@ func TestFailbackAfterFlagFormCutoverKeepsAnAdministratorsPause(t *testing.T) {
 	create(g, prod, deploymentIn(ns, "api", 2))
 	m := mapping(g, ns, ns)
 	byMapping := []string{"--mapping", controllerNS + "/" + ns, "--kubeconfig", kubeconfigs["prod"]}
-	g.Expect(drSyncer(t, append([]string{"sync"}, byMapping...)...).code).To(Equal(0))
+	g.Expect(drSyncer(t, append([]string{"sync"}, byMapping...)...).Code).To(Equal(0))
 	base := getMapping(g, prod, controllerNS, m.Name)
 	paused := base.DeepCopy()
 	paused.Spec.Paused = true
 	g.Expect(prod.Client.Patch(ctx, paused, client.MergeFrom(base))).To(Succeed())
 
 	r := drSyncer(t, append([]string{"cutover"}, flagForm(ns)...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 	r = drSyncer(t, append([]string{"failback"}, byMapping...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 	t.Logf("%s", r)
 	g.Expect(getMapping(g, prod, controllerNS, m.Name).Spec.Paused).To(BeTrue(), "the administrator's pause was lifted by a failback whose cutover never paused the mapping")
 }

@@ -45,9 +45,9 @@ func TestCLIRefusesSameClusterUnderAnotherURL(t *testing.T) {
 
 	for _, cmd := range []string{"sync", "plan", "cutover", "failback"} {
 		r := drSyncer(t, cmd, "--source-kubeconfig", kubeconfigs["prod"], "--dest-kubeconfig", alias, "--source-namespace", ns)
-		g.Expect(r.code).To(Equal(1), "%s: %s", cmd, r)
-		g.Expect(r.all()).To(ContainSubstring("same namespace "+ns+" of the same cluster"), cmd)
-		g.Expect(r.all()).To(MatchRegexp(`source \S+/`+ns+` and destination \S+/`+ns), cmd)
+		g.Expect(r.Code).To(Equal(1), "%s: %s", cmd, r)
+		g.Expect(r.All()).To(ContainSubstring("same namespace "+ns+" of the same cluster"), cmd)
+		g.Expect(r.All()).To(MatchRegexp(`source \S+/`+ns+` and destination \S+/`+ns), cmd)
 	}
 	g.Expect(versions(g, prod, ns)).To(Equal(before))
 	expectState(g, prod, ns, running)
@@ -62,9 +62,9 @@ func TestFailbackStopsWhenDRCannotBeParked(t *testing.T) {
 	ns := newNamespace(g, prod, "nopark")
 	create(g, prod, workloads(ns)...)
 	r := drSyncer(t, append([]string{"sync"}, flagForm(ns)...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 	r = drSyncer(t, append([]string{"cutover"}, flagForm(ns)...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 	expectState(g, dr, ns, running)
 	expectState(g, prod, ns, parked)
 
@@ -103,10 +103,10 @@ func TestFailbackStopsWhenDRCannotBeParked(t *testing.T) {
 	}).WithTimeout(timeout).Should(HaveOccurred())
 
 	r = drSyncer(t, append([]string{"failback"}, flagForm(ns)...)...)
-	g.Expect(r.code).To(Equal(1), "%s", r)
-	g.Expect(r.all()).To(ContainSubstring("could not be parked"))
-	g.Expect(r.all()).To(ContainSubstring("web must keep running"))
-	g.Expect(r.all()).To(ContainSubstring("re-run failback"))
+	g.Expect(r.Code).To(Equal(1), "%s", r)
+	g.Expect(r.All()).To(ContainSubstring("could not be parked"))
+	g.Expect(r.All()).To(ContainSubstring("web must keep running"))
+	g.Expect(r.All()).To(ContainSubstring("re-run failback"))
 	g.Expect(liveSince(g, dr, ns)).NotTo(BeEmpty(), "DR must stay marked live")
 	g.Expect(nestedInt(g, get(g, prod, gvkDeployment, ns, "web"), "spec", "replicas")).To(BeEquivalentTo(0), "production must stay parked")
 	g.Expect(nestedInt(g, get(g, dr, gvkDeployment, ns, "web"), "spec", "replicas")).To(BeEquivalentTo(3))
@@ -114,7 +114,7 @@ func TestFailbackStopsWhenDRCannotBeParked(t *testing.T) {
 	g.Expect(dr.Client.Delete(ctx, binding)).To(Succeed())
 	g.Expect(dr.Client.Delete(ctx, policy)).To(Succeed())
 	g.Eventually(func() int {
-		return drSyncer(t, append([]string{"failback"}, flagForm(ns)...)...).code
+		return drSyncer(t, append([]string{"failback"}, flagForm(ns)...)...).Code
 	}).WithTimeout(timeout).Should(Equal(0))
 	expectState(g, dr, ns, parked)
 	expectState(g, prod, ns, running)
@@ -137,14 +137,14 @@ func TestFlagFormSyncPrunesOnlyItsOwnCopies(t *testing.T) {
 	}
 	create(g, prod, ma)
 	r := drSyncer(t, "sync", "--mapping", controllerNS+"/"+a, "--kubeconfig", kubeconfigs["prod"])
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 	before := versions(g, dr, shared)
 
 	args := append([]string{"sync"}, flagForm(b)...)
 	r = drSyncer(t, append(args, "--dest-namespace", shared)...)
-	g.Expect(r.stdout).To(ContainSubstring("0 deleted"))
-	g.Expect(r.stdout).To(ContainSubstring("5 conflicts"))
-	g.Expect(r.all()).To(ContainSubstring(`belongs to mapping "` + controllerNS + "." + a + `"`))
+	g.Expect(r.Stdout).To(ContainSubstring("0 deleted"))
+	g.Expect(r.Stdout).To(ContainSubstring("5 conflicts"))
+	g.Expect(r.All()).To(ContainSubstring(`belongs to mapping "` + controllerNS + "." + a + `"`))
 	g.Expect(versions(g, dr, shared)).To(Equal(before), "A's copies were written")
 	for i := range 5 {
 		cm := &corev1.ConfigMap{}
@@ -162,12 +162,12 @@ func TestCutoverFinalSyncDoesNotPrune(t *testing.T) {
 	create(g, prod, workloads(ns)...)
 	create(g, prod, configMaps(ns, 3)...)
 	r := drSyncer(t, append([]string{"sync"}, flagForm(ns)...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 	g.Expect(prod.Client.Delete(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "cm-0", Namespace: ns}})).To(Succeed())
 
 	r = drSyncer(t, append([]string{"cutover"}, flagForm(ns)...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
-	g.Expect(r.stdout).To(ContainSubstring("0 deleted"))
+	g.Expect(r.Code).To(Equal(0), "%s", r)
+	g.Expect(r.Stdout).To(ContainSubstring("0 deleted"))
 	g.Expect(missing(dr, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "cm-0", Namespace: ns}})).To(BeFalse(), "the final sync pruned")
 
 	// The member not named: --prune with the --mapping form is accepted and prunes.
@@ -176,10 +176,10 @@ func TestCutoverFinalSyncDoesNotPrune(t *testing.T) {
 	mapping(g, ns2, ns2)
 	byMapping := []string{"--mapping", controllerNS + "/" + ns2, "--kubeconfig", kubeconfigs["prod"]}
 	r = drSyncer(t, append([]string{"sync"}, byMapping...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 	g.Expect(prod.Client.Delete(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "cm-0", Namespace: ns2}})).To(Succeed())
 	r = drSyncer(t, append([]string{"cutover", "--prune"}, byMapping...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
-	g.Expect(r.stdout).To(ContainSubstring("1 deleted"))
+	g.Expect(r.Code).To(Equal(0), "%s", r)
+	g.Expect(r.Stdout).To(ContainSubstring("1 deleted"))
 	g.Expect(missing(dr, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "cm-0", Namespace: ns2}})).To(BeTrue())
 }

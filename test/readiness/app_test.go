@@ -131,7 +131,7 @@ func synced(t *testing.T, g Gomega, prefix string, objs func(ns string) []client
 	ns := newNamespace(g, prod, prefix)
 	create(g, prod, objs(ns)...)
 	r := drSyncer(t, append([]string{"sync"}, flagForm(ns)...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 	return ns
 }
 

@@ -4,9 +4,7 @@
 package readiness_test
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,9 +17,9 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
-	"github.com/dr-syncer/dr-syncer/internal/cli"
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
 	"github.com/dr-syncer/dr-syncer/internal/testbed"
+	"github.com/dr-syncer/dr-syncer/internal/testbed/harness"
 )
 
 // drNodes is the number of fake nodes of the DR cluster.
@@ -87,37 +85,14 @@ func writeKubeconfig(path string) error {
 }
 
 // result is the outcome of one command.
-type result struct {
-	stdout, stderr string
-	code           int
-	err            error
-}
-
-func (r result) String() string {
-	return fmt.Sprintf("exit %d, err %v\n--- stdout\n%s--- stderr\n%s", r.code, r.err, r.stdout, r.stderr)
-}
+type result = harness.CLIResult
 
 // drSyncer runs the command line in-process, as Execute does.
 func drSyncer(t *testing.T, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	var stdout, stderr bytes.Buffer
-	root := cli.NewRootCommand()
-	root.SetArgs(args)
-	root.SetOut(&stdout)
-	root.SetErr(&stderr)
-	err := root.ExecuteContext(ctx)
-	r := result{stdout: stdout.String(), stderr: stderr.String(), err: err}
-	var exit *cli.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit):
-		r.code = exit.Code
-	default:
-		r.code = 1
-	}
-	return r
+	return harness.RunCLI(ctx, args...)
 }
 
 // flagForm are the cluster flags of the flag form between prod and dr.

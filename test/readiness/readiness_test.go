@@ -29,13 +29,13 @@ func TestCutoverWaitComesUp(t *testing.T) {
 	g.Consistently(func() int { return podCount(g, dr, ns) }).WithTimeout(3 * time.Second).WithPolling(interval).Should(BeZero())
 
 	r := drSyncer(t, append([]string{"cutover", "--timeout", upTimeout.String()}, flagForm(ns)...)...)
-	t.Logf("%s", r.stdout)
-	g.Expect(r.code).To(Equal(0), "%s", r)
-	g.Expect(r.stdout).To(MatchRegexp(`waiting up to 3m0s for 5 workloads in dr/` + ns + ` to be ready`))
+	t.Logf("%s", r.Stdout)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
+	g.Expect(r.Stdout).To(MatchRegexp(`waiting up to 3m0s for 5 workloads in dr/` + ns + ` to be ready`))
 	for _, w := range []string{"Deployment web", "StatefulSet db", "ReplicationController legacy", "DaemonSet agent", "CronJob nightly"} {
-		g.Expect(r.stdout).To(MatchRegexp(w+` ready after \d+\.\ds`), "%s", r)
+		g.Expect(r.Stdout).To(MatchRegexp(w+` ready after \d+\.\ds`), "%s", r)
 	}
-	g.Expect(r.stdout).To(MatchRegexp(`DR ready in \d+\.\ds\n$`))
+	g.Expect(r.Stdout).To(MatchRegexp(`DR ready in \d+\.\ds\n$`))
 	g.Expect(readyPods(g, dr, ns)).To(Equal(map[string]int{"web": 2, "db": 2, "legacy": 2, "agent": drNodes}))
 }
 
@@ -46,12 +46,12 @@ func TestCutoverWaitReportsWhy(t *testing.T) {
 	g := NewWithT(t)
 	ns := synced(t, g, "stuck", func(ns string) []client.Object { return append(shop(ns), stuck(ns)) })
 	r := drSyncer(t, append([]string{"cutover", "--timeout", "30s"}, flagForm(ns)...)...)
-	t.Logf("%s", r.stdout)
-	g.Expect(r.code).To(Equal(3), "%s", r)
-	g.Expect(r.stdout).To(ContainSubstring("not ready after 30s: 1 of 6 workloads"))
-	g.Expect(r.stdout).To(MatchRegexp(`  Deployment stuck: InProgress: .*Available: Deployment does not have minimum availability\.`))
-	g.Expect(r.stdout).To(MatchRegexp(`Deployment web ready after \d+\.\ds`))
-	g.Expect(r.stdout).NotTo(ContainSubstring("DR ready in"))
+	t.Logf("%s", r.Stdout)
+	g.Expect(r.Code).To(Equal(3), "%s", r)
+	g.Expect(r.Stdout).To(ContainSubstring("not ready after 30s: 1 of 6 workloads"))
+	g.Expect(r.Stdout).To(MatchRegexp(`  Deployment stuck: InProgress: .*Available: Deployment does not have minimum availability\.`))
+	g.Expect(r.Stdout).To(MatchRegexp(`Deployment web ready after \d+\.\ds`))
+	g.Expect(r.Stdout).NotTo(ContainSubstring("DR ready in"))
 }
 
 // drillDoc is the -o json document of drill.
@@ -80,9 +80,9 @@ func TestDrillComesUp(t *testing.T) {
 	prodBefore, drBefore := versions(g, prod, ns), settledVersions(g, dr, ns)
 
 	r := drSyncer(t, append([]string{"drill", "--timeout", upTimeout.String(), "-o", "json"}, flagForm(ns)...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 	var doc drillDoc
-	g.Expect(json.Unmarshal([]byte(r.stdout), &doc)).To(Succeed(), "%s", r)
+	g.Expect(json.Unmarshal([]byte(r.Stdout), &doc)).To(Succeed(), "%s", r)
 	g.Expect(doc.Ready).To(BeTrue())
 	g.Expect(doc.Workloads).To(HaveLen(5))
 	for _, w := range doc.Workloads {
@@ -92,7 +92,7 @@ func TestDrillComesUp(t *testing.T) {
 	}
 	g.Expect(doc.RTOSeconds).To(BeNumerically(">", 0))
 	g.Expect(doc.Adapted).To(ContainElement("Service front: type LoadBalancer created as ClusterIP (no load balancer, no address of production's)"))
-	g.Expect(r.stderr).To(MatchRegexp(`Deployment web ready after \d+\.\ds`))
+	g.Expect(r.Stderr).To(MatchRegexp(`Deployment web ready after \d+\.\ds`))
 
 	g.Expect(versions(g, prod, ns)).To(Equal(prodBefore))
 	g.Expect(versions(g, dr, ns)).To(Equal(drBefore))
@@ -108,16 +108,16 @@ func TestDrillNotReady(t *testing.T) {
 	g := NewWithT(t)
 	ns := synced(t, g, "drillstuck", func(ns string) []client.Object { return append(shop(ns), stuck(ns)) })
 	r := drSyncer(t, append([]string{"drill", "--timeout", "30s", "--keep"}, flagForm(ns)...)...)
-	t.Logf("%s", r.stdout)
-	g.Expect(r.code).To(Equal(1), "%s", r)
-	g.Expect(r.stdout).To(MatchRegexp(`Deployment\s+stuck\s+false\s+-\s+InProgress: .*minimum availability`))
-	g.Expect(r.stdout).To(MatchRegexp(`RTO \d+\.\ds: NOT every workload came up \(6 workloads\)`))
+	t.Logf("%s", r.Stdout)
+	g.Expect(r.Code).To(Equal(1), "%s", r)
+	g.Expect(r.Stdout).To(MatchRegexp(`Deployment\s+stuck\s+false\s+-\s+InProgress: .*minimum availability`))
+	g.Expect(r.Stdout).To(MatchRegexp(`RTO \d+\.\ds: NOT every workload came up \(6 workloads\)`))
 	g.Expect(dr.Client.Get(context.Background(), client.ObjectKey{Name: ns + "-drill"}, &corev1.Namespace{})).To(Succeed())
 
 	r = drSyncer(t, append([]string{"drill", "--timeout", "5s"}, flagForm(ns)...)...)
-	g.Expect(r.code).To(Equal(1), "%s", r)
-	g.Expect(r.stdout).To(ContainSubstring("namespace " + ns + "-drill is left from an earlier drill: deleting it first"))
-	g.Expect(r.stdout).To(ContainSubstring("namespace " + ns + "-drill deleted"))
+	g.Expect(r.Code).To(Equal(1), "%s", r)
+	g.Expect(r.Stdout).To(ContainSubstring("namespace " + ns + "-drill is left from an earlier drill: deleting it first"))
+	g.Expect(r.Stdout).To(ContainSubstring("namespace " + ns + "-drill deleted"))
 }
 
 // TestProductionDown: with the source cluster unreachable (its kubeconfig points at a port
@@ -139,12 +139,12 @@ func TestProductionDown(t *testing.T) {
 		"--dest-kubeconfig", kubeconfig, "--dest-context", "dr", "--source-namespace", ns}
 
 	r := drSyncer(t, append([]string{"drill", "--timeout", upTimeout.String()}, args...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
-	g.Expect(r.stdout).To(MatchRegexp(`RTO \d+\.\ds: every workload ready \(5 workloads\)`))
+	g.Expect(r.Code).To(Equal(0), "%s", r)
+	g.Expect(r.Stdout).To(MatchRegexp(`RTO \d+\.\ds: every workload ready \(5 workloads\)`))
 
 	r = drSyncer(t, append([]string{"cutover", "--source-timeout", "2s", "--timeout", upTimeout.String()}, args...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
-	g.Expect(r.stdout).To(ContainSubstring("final sync skipped: the source is unreachable"))
-	g.Expect(r.stdout).To(MatchRegexp(`DR ready in \d+\.\ds\n$`))
+	g.Expect(r.Code).To(Equal(0), "%s", r)
+	g.Expect(r.Stdout).To(ContainSubstring("final sync skipped: the source is unreachable"))
+	g.Expect(r.Stdout).To(MatchRegexp(`DR ready in \d+\.\ds\n$`))
 	g.Expect(readyPods(g, dr, ns)).To(Equal(map[string]int{"web": 2, "db": 2, "legacy": 2, "agent": drNodes}))
 }

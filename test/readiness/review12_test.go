@@ -46,15 +46,15 @@ func TestDrillCopiesJobs(t *testing.T) {
 	create(g, prod, append(shop(ns), migrate(ns))...)
 	// Jobs are copied when named (the wildcard leaves them out).
 	r := drSyncer(t, append([]string{"sync", "--resource-types", "*,jobs.batch"}, flagForm(ns)...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 	r = drSyncer(t, append([]string{"drill", "--timeout", upTimeout.String(), "-o", "json"}, flagForm(ns)...)...)
-	t.Logf("%s\n%s", r.stdout, r.stderr)
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	t.Logf("%s\n%s", r.Stdout, r.Stderr)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 	var doc struct {
 		drillDoc
 		Failed []string `json:"failed"`
 	}
-	g.Expect(json.Unmarshal([]byte(r.stdout), &doc)).To(Succeed(), "%s", r)
+	g.Expect(json.Unmarshal([]byte(r.Stdout), &doc)).To(Succeed(), "%s", r)
 	g.Expect(doc.Failed).To(BeEmpty())
 	g.Expect(doc.Ready).To(BeTrue())
 	var kinds []string
@@ -77,11 +77,11 @@ func TestCutoverWaitOnDeleteStatefulSet(t *testing.T) {
 				UpdateStrategy: appsv1.StatefulSetUpdateStrategy{Type: appsv1.OnDeleteStatefulSetStrategyType}}}}
 	})
 	r := drSyncer(t, append([]string{"cutover", "--timeout", "20s"}, flagForm(ns)...)...)
-	t.Logf("%s", r.stdout)
-	g.Expect(r.code).To(Equal(3), "%s", r)
-	g.Expect(r.stdout).To(ContainSubstring("not ready after 20s: 1 of 1 workloads"))
-	g.Expect(r.stdout).To(MatchRegexp(`  StatefulSet ledger: InProgress: Ready: 0/1`))
-	g.Expect(r.stdout).NotTo(ContainSubstring("DR ready in"))
+	t.Logf("%s", r.Stdout)
+	g.Expect(r.Code).To(Equal(3), "%s", r)
+	g.Expect(r.Stdout).To(ContainSubstring("not ready after 20s: 1 of 1 workloads"))
+	g.Expect(r.Stdout).To(MatchRegexp(`  StatefulSet ledger: InProgress: Ready: 0/1`))
+	g.Expect(r.Stdout).NotTo(ContainSubstring("DR ready in"))
 }
 
 // syncBuffer is a bytes.Buffer safe to read while the command writes it.
@@ -195,12 +195,12 @@ func TestCutoverWaitScaleSubresource(t *testing.T) {
 	p.SetName("workers")
 	g.Expect(prod.Client.Create(context.Background(), p)).To(Succeed())
 	r := drSyncer(t, append([]string{"sync", "--resource-types", "pools.example.com"}, flagForm(ns)...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 
 	r = drSyncer(t, append([]string{"cutover", "--timeout", "5s"}, flagForm(ns)...)...)
-	t.Logf("%s", r.stdout)
-	g.Expect(r.code).To(Equal(3), "%s", r)
-	g.Expect(r.stdout).To(ContainSubstring("Pool workers: InProgress: scale subresource: Replicas: 0/2"))
+	t.Logf("%s", r.Stdout)
+	g.Expect(r.Code).To(Equal(3), "%s", r)
+	g.Expect(r.Stdout).To(ContainSubstring("Pool workers: InProgress: scale subresource: Replicas: 0/2"))
 
 	live := &unstructured.Unstructured{}
 	live.SetGroupVersionKind(gvk)
@@ -208,8 +208,8 @@ func TestCutoverWaitScaleSubresource(t *testing.T) {
 	g.Expect(unstructured.SetNestedField(live.Object, int64(2), "status", "replicas")).To(Succeed())
 	g.Expect(dr.Client.Update(context.Background(), live)).To(Succeed())
 	r = drSyncer(t, append([]string{"cutover", "--timeout", "30s"}, flagForm(ns)...)...)
-	g.Expect(r.code).To(Equal(0), "%s", r)
-	g.Expect(r.stdout).To(MatchRegexp(`Pool workers ready after \d+\.\ds`))
+	g.Expect(r.Code).To(Equal(0), "%s", r)
+	g.Expect(r.Stdout).To(MatchRegexp(`Pool workers ready after \d+\.\ds`))
 }
 
 // countingTransport counts the requests sent through it.

@@ -59,7 +59,7 @@ func TestCopiesSurviveDRGarbageCollector(t *testing.T) {
 		m.Spec.SyncOwnedBy = []drv1.OwnerKind{{Kind: "Pod"}}
 	})
 	r := drSyncer("sync", "--mapping", ref2)
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 
 	// Every copy dr-syncer made, by kind and name, with its UID in DR.
 	copies := map[string]types.UID{}

@@ -4,9 +4,7 @@
 package standby_test
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,7 +18,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
-	"github.com/dr-syncer/dr-syncer/internal/cli"
 	"github.com/dr-syncer/dr-syncer/internal/cluster"
 	"github.com/dr-syncer/dr-syncer/internal/testbed"
 	"github.com/dr-syncer/dr-syncer/internal/testbed/harness"
@@ -120,35 +117,12 @@ func setUp(workDir string) error {
 	return nil
 }
 
-// result is what one dr-syncer command printed and its exit code.
-type result struct {
-	stdout, stderr string
-	code           int
-}
-
-func (r result) String() string {
-	return fmt.Sprintf("exit %d\n--- stdout\n%s--- stderr\n%s", r.code, r.stdout, r.stderr)
-}
+// result is what one dr-syncer command printed and how it ended.
+type result = harness.CLIResult
 
 // drSyncer runs a dr-syncer command line in-process against prod, as the binary does.
 func drSyncer(args ...string) result {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	var stdout, stderr bytes.Buffer
-	root := cli.NewRootCommand()
-	root.SetArgs(append(args, "--kubeconfig", prodKubeconfig))
-	root.SetOut(&stdout)
-	root.SetErr(&stderr)
-	err := root.ExecuteContext(ctx)
-	r := result{stdout: stdout.String(), stderr: stderr.String()}
-	var exit *cli.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit):
-		r.code = exit.Code
-	default:
-		r.code = 1
-		r.stderr += err.Error()
-	}
-	return r
+	return harness.RunCLI(ctx, append(args, "--kubeconfig", prodKubeconfig)...)
 }

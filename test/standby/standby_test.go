@@ -56,7 +56,7 @@ func TestStandbyLifecycle(t *testing.T) {
 	drPods := watchPods(t, drKube, ns)
 	ref := mapping(g, ns)
 	r := drSyncer("sync", "--mapping", ref)
-	g.Expect(r.code).To(Equal(0), "%s", r)
+	g.Expect(r.Code).To(Equal(0), "%s", r)
 
 	if !t.Run("parked means zero Pods", func(t *testing.T) {
 		g := NewWithT(t)
@@ -85,7 +85,7 @@ func TestStandbyLifecycle(t *testing.T) {
 		g.Expect(recorded).To(Equal(running))
 		start := time.Now()
 		r := drSyncer("cutover", "--mapping", ref)
-		g.Expect(r.code).To(Equal(0), "%s", r)
+		g.Expect(r.Code).To(Equal(0), "%s", r)
 		expectReady(g, drKube, ns, recorded)
 		t.Logf("DR workloads ready %s after the cutover started", time.Since(start).Round(100*time.Millisecond))
 		// A Job that had finished in prod is not run again; one that had not runs to completion.
@@ -111,7 +111,7 @@ func TestStandbyLifecycle(t *testing.T) {
 	t.Run("failback parks", func(t *testing.T) {
 		g := NewWithT(t)
 		r := drSyncer("failback", "--mapping", ref)
-		g.Expect(r.code).To(Equal(0), "%s", r)
+		g.Expect(r.Code).To(Equal(0), "%s", r)
 		// What ran to completion in DR keeps its finished Pod (the Job dr-only); nothing runs.
 		g.Eventually(func() ([]string, error) { return activePods(ctx, drKube, ns) }).
 			WithTimeout(timeout).WithPolling(interval).Should(BeEmpty(), "DR still runs Pods after failback")

@@ -1,0 +1,79 @@
+package sync_test
+
+import (
+	"context"
+	"testing"
+
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
+	"github.com/dr-syncer/dr-syncer/internal/controller/namespacemapping"
+	"github.com/dr-syncer/dr-syncer/internal/engine"
+)
+
+// restartRequest returns a function giving a fresh-process engine request (empty applied cache)
+// for a mapping of ns onto itself.
+func restartRequest(g Gomega, name, ns string) func() engine.Request {
+	m := mapping(name, ns, ns)
+	m.Namespace, m.UID = controllerNS, types.UID(name+"-uid")
+	req, err := namespacemapping.EngineRequest(m, prod, dr, 8)
+	g.Expect(err).NotTo(HaveOccurred())
+	req.ConflictPolicy, req.ImmutableFieldPolicy = drv1.ConflictSkip, drv1.ImmutableSkip
+	return func() engine.Request { r := req; r.Applied = engine.NewAppliedCache(); return r }
+}
+
+func syncOK(g Gomega, req engine.Request) *engine.Result {
+	res, err := engine.Sync(context.Background(), req)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(res.Stats.Failed).To(BeZero(), "%+v", res.Failed)
+	return res
+}
+
+// TestStrippedManagedFieldsStillDropRemovedSourceFields: managedFields stripped from a DR copy
+// (patch managedFields: [{}]) must not leave fields later removed from the source in DR.
+func TestStrippedManagedFieldsStillDropRemovedSourceFields(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t, g, "strip")
+	src := configMap(ns, "cfg", "tier", "gold")
+	src.Data["extra"] = "x"
+	sec := &corev1.Secret{ObjectMeta: objMeta(ns, "sec"), Data: map[string][]byte{"a": []byte("1"), "b": []byte("2")}}
+	create(g, prod, src, sec)
+	restart := restartRequest(g, "strip", ns)
+	syncOK(g, restart())
+
+	for _, obj := range []client.Object{&corev1.ConfigMap{}, &corev1.Secret{}} {
+		name := "cfg"
+		if _, ok := obj.(*corev1.Secret); ok {
+			name = "sec"
+		}
+		g.Expect(dr.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, obj)).To(Succeed())
+		g.Expect(dr.Client.Patch(ctx, obj, client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"managedFields":[{}]}}`)),
+			client.FieldOwner("kubectl-patch"))).To(Succeed())
+		g.Expect(obj.GetManagedFields()).To(BeEmpty())
+	}
+	// A resync between the strip and the source change (either outcome is fine here).
+	syncOK(g, restart())
+
+	// The source drops a key, a label and a Secret key while no controller runs.
+	g.Expect(prod.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "cfg"}, src)).To(Succeed())
+	delete(src.Data, "extra")
+	delete(src.Labels, "tier")
+	g.Expect(prod.Client.Update(ctx, src)).To(Succeed())
+	g.Expect(prod.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "sec"}, sec)).To(Succeed())
+	delete(sec.Data, "b")
+	g.Expect(prod.Client.Update(ctx, sec)).To(Succeed())
+	syncOK(g, restart())
+	syncOK(g, restart())
+
+	got := &corev1.ConfigMap{}
+	g.Expect(dr.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "cfg"}, got)).To(Succeed())
+	g.Expect(got.Data).NotTo(HaveKey("extra"), "a key dropped from the source stays in DR")
+	g.Expect(got.Labels).NotTo(HaveKey("tier"), "a label dropped from the source stays in DR")
+	gotSec := &corev1.Secret{}
+	g.Expect(dr.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "sec"}, gotSec)).To(Succeed())
+	g.Expect(gotSec.Data).NotTo(HaveKey("b"), "a Secret key dropped from the source stays in DR")
+}

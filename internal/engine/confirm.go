@@ -32,14 +32,41 @@ var identityFields = []fieldpath.Path{
 // out of it), and live holds desired's values there (server defaults added inside are allowed).
 // false means "not sure": the caller confirms with a dry-run apply, as before.
 func confirmedUnchanged(desired, live *unstructured.Unstructured) bool {
-	d, ok := ownsDesired(desired, live)
-	if !ok {
+	if _, ok := ownsDesired(desired, live); !ok {
 		return false
 	}
+	// Values keep desired's empty maps: an emptyDir: {} swapped by hand for another volume
+	// source leaves every other value of the volume in place.
+	want := dropNullsOnly(desired.Object)
 	for _, p := range identityFields {
-		unstructured.RemoveNestedField(d.Object, pathNames(p)...)
+		unstructured.RemoveNestedField(want, pathNames(p)...)
 	}
-	return holds(live.Object, d.Object)
+	return holds(live.Object, want)
+}
+
+// dropNullsOnly copies a map without its null values, at every depth.
+func dropNullsOnly(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		if v != nil {
+			out[k] = dropNullsIn(v)
+		}
+	}
+	return out
+}
+
+func dropNullsIn(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		return dropNullsOnly(t)
+	case []any:
+		l := make([]any, len(t))
+		for i, e := range t {
+			l[i] = dropNullsIn(e)
+		}
+		return l
+	}
+	return v
 }
 
 // ownsDesired tells whether every field desired sets is in dr-syncer's field set on live, and

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -76,4 +77,33 @@ func TestStrippedManagedFieldsStillDropRemovedSourceFields(t *testing.T) {
 	gotSec := &corev1.Secret{}
 	g.Expect(dr.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "sec"}, gotSec)).To(Succeed())
 	g.Expect(gotSec.Data).NotTo(HaveKey("b"), "a Secret key dropped from the source stays in DR")
+}
+
+// TestRestartFindsEmptyDirSwappedByHand: a volume whose emptyDir: {} was replaced by hand with
+// another volume source holds every non-empty value of the desired volume; it is still drift.
+func TestRestartFindsEmptyDirSwappedByHand(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t, g, "emptydir")
+	d := deployment(ns, "web", 2)
+	d.Spec.Template.Spec.Volumes = []corev1.Volume{{Name: "cache", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}}
+	d.Spec.Template.Spec.Containers[0].VolumeMounts = []corev1.VolumeMount{{Name: "cache", MountPath: "/cache"}}
+	create(g, prod, d)
+	restart := restartRequest(g, "emptydir", ns)
+	syncOK(g, restart())
+
+	got := &appsv1.Deployment{}
+	g.Expect(dr.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "web"}, got)).To(Succeed())
+	got.Spec.Template.Spec.Volumes[0].VolumeSource = corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+		LocalObjectReference: corev1.LocalObjectReference{Name: "by-hand"}}}
+	g.Expect(dr.Client.Update(ctx, got, client.FieldOwner("kubectl-edit"))).To(Succeed())
+
+	// The swap is found. Server-side apply cannot undo it (the configMap source is another
+	// manager's field, and a volume takes one source), so it must fail loudly, never pass as
+	// unchanged.
+	res, err := engine.Sync(ctx, restart())
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(res.Stats.Unchanged).To(BeZero(), "%+v", res.Actions)
+	g.Expect(res.Failed).To(HaveLen(1))
+	g.Expect(res.Failed[0].Message).To(ContainSubstring("may not specify more than 1 volume type"))
 }

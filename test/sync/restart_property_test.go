@@ -81,10 +81,31 @@ func TestRestartRandomHandEditsProperty(t *testing.T) {
 				edits++
 			}
 		}
+		// The source changes too while no controller runs: a ConfigMap key removed or added.
+		cm := &corev1.ConfigMap{}
+		cmName := fmt.Sprintf("cm-%d", rng.IntN(3))
+		g.Expect(prod.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: cmName}, cm)).To(Succeed())
+		if keys := slices.Sorted(maps.Keys(cm.Data)); len(keys) > 1 && rng.IntN(2) == 0 {
+			delete(cm.Data, keys[rng.IntN(len(keys))])
+		} else {
+			cm.Data[fmt.Sprintf("new-%d", round)] = "v"
+		}
+		g.Expect(prod.Client.Update(ctx, cm)).To(Succeed())
+		log = append(log, "source "+cmName+" data now "+fmt.Sprint(slices.Sorted(maps.Keys(cm.Data))))
 		t.Logf("round %d edits: %v", round, log)
 		syncOK(g, restart())
 		for _, k := range kinds {
-			g.Expect(comparable(get(g, dr, k.gvk, ns, k.name))).To(Equal(want[k.name]),
+			got := comparable(get(g, dr, k.gvk, ns, k.name))
+			if k.gvk.Kind == "ConfigMap" {
+				// The source may have changed: data must be the source's, the rest as before.
+				src := &corev1.ConfigMap{}
+				g.Expect(prod.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: k.name}, src)).To(Succeed())
+				g.Expect(got["data"]).To(Equal(stringMap(src.Data)), "round %d (seed %d): %s data after edits %v", round, seed, k.name, log)
+				got, w := withoutSourceParts(got), withoutSourceParts(want[k.name])
+				g.Expect(got).To(Equal(w), "round %d (seed %d): %s not restored after edits %v", round, seed, k.name, log)
+				continue
+			}
+			g.Expect(got).To(Equal(want[k.name]),
 				"round %d (seed %d): %s not restored after edits %v", round, seed, k.name, log)
 		}
 	}
@@ -340,4 +361,20 @@ func isListKey(p []any) bool {
 		return true
 	}
 	return false
+}
+
+func stringMap(m map[string]string) map[string]any {
+	out := map[string]any{}
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// withoutSourceParts drops what a source change of a ConfigMap's data changes.
+func withoutSourceParts(o map[string]any) map[string]any {
+	c := (&unstructured.Unstructured{Object: o}).DeepCopy().Object
+	unstructured.RemoveNestedField(c, "data")
+	unstructured.RemoveNestedField(c, "metadata", "annotations", "dr-syncer.io/desired-hash")
+	return c
 }

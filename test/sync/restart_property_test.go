@@ -28,7 +28,7 @@ import (
 func TestRestartRandomHandEditsProperty(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	seed := uint64(15)
+	seed := uint64(2) // fails on the engine before the stripped-managedFields fix
 	if s := os.Getenv("DR_PROPERTY_SEED"); s != "" {
 		n, err := strconv.ParseUint(s, 10, 64)
 		g.Expect(err).NotTo(HaveOccurred())

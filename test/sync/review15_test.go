@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -106,4 +107,52 @@ func TestRestartFindsEmptyDirSwappedByHand(t *testing.T) {
 	g.Expect(res.Stats.Unchanged).To(BeZero(), "%+v", res.Actions)
 	g.Expect(res.Failed).To(HaveLen(1))
 	g.Expect(res.Failed[0].Message).To(ContainSubstring("may not specify more than 1 volume type"))
+}
+
+// TestRestartForgedDesiredHash: a source change made while no controller runs, with the DR copy's
+// desired-hash annotation then set by hand to the new desired hash (by kubectl annotate, or a
+// forced apply of another manager), is still applied.
+func TestRestartForgedDesiredHash(t *testing.T) {
+	for _, how := range []string{"update", "forced-apply"} {
+		t.Run(how, func(t *testing.T) {
+			g := NewWithT(t)
+			ctx := context.Background()
+			ns := newNamespace(t, g, "forge")
+			src := configMap(ns, "cfg")
+			create(g, prod, src)
+			restart := restartRequest(g, "forge-"+how, ns)
+			syncOK(g, restart())
+
+			g.Expect(prod.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "cfg"}, src)).To(Succeed())
+			src.Data["key"] = "new-value"
+			g.Expect(prod.Client.Update(ctx, src)).To(Succeed())
+			plan := restart()
+			plan.DryRun, plan.KeepObjects = true, true
+			res := syncOK(g, plan)
+			hash := ""
+			for _, a := range res.Actions {
+				if a.Name == "cfg" && a.Desired != nil {
+					hash = a.Desired.GetAnnotations()[engine.AnnotationDesiredHash]
+				}
+			}
+			g.Expect(hash).NotTo(BeEmpty())
+
+			got := &corev1.ConfigMap{}
+			g.Expect(dr.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "cfg"}, got)).To(Succeed())
+			if how == "update" {
+				got.Annotations[engine.AnnotationDesiredHash] = hash
+				g.Expect(dr.Client.Update(ctx, got, client.FieldOwner("kubectl-annotate"))).To(Succeed())
+			} else {
+				cfg := &unstructured.Unstructured{}
+				cfg.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMap"))
+				cfg.SetNamespace(ns)
+				cfg.SetName("cfg")
+				cfg.SetAnnotations(map[string]string{engine.AnnotationDesiredHash: hash})
+				g.Expect(dr.Client.Patch(ctx, cfg, client.Apply, client.FieldOwner("other"), client.ForceOwnership)).To(Succeed())
+			}
+			syncOK(g, restart())
+			g.Expect(dr.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "cfg"}, got)).To(Succeed())
+			g.Expect(got.Data["key"]).To(Equal("new-value"))
+		})
+	}
 }

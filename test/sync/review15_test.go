@@ -7,8 +7,11 @@ import (
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	drv1 "github.com/dr-syncer/dr-syncer/api/v1alpha1"
@@ -18,8 +21,8 @@ import (
 
 // restartRequest returns a function giving a fresh-process engine request (empty applied cache)
 // for a mapping of ns onto itself.
-func restartRequest(g Gomega, name, ns string) func() engine.Request {
-	m := mapping(name, ns, ns)
+func restartRequest(g Gomega, name, ns string, mutate ...func(*drv1.NamespaceMapping)) func() engine.Request {
+	m := mapping(name, ns, ns, mutate...)
 	m.Namespace, m.UID = controllerNS, types.UID(name+"-uid")
 	req, err := namespacemapping.EngineRequest(m, prod, dr, 8)
 	g.Expect(err).NotTo(HaveOccurred())
@@ -154,5 +157,51 @@ func TestRestartForgedDesiredHash(t *testing.T) {
 			g.Expect(dr.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "cfg"}, got)).To(Succeed())
 			g.Expect(got.Data["key"]).To(Equal("new-value"))
 		})
+	}
+}
+
+// TestRestartCustomResourceHandEdits: a custom resource with x-kubernetes-preserve-unknown-fields
+// (no schema for the deduced field sets to disagree with) and an int-or-string field: hand edits
+// of a float, an empty map, a nested value, a list element and an int-or-string's type are all
+// found after a restart and undone.
+func TestRestartCustomResourceHandEdits(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	crd := namespacedCRD("Blob", "blobs")
+	crd.Spec.Versions[0].Schema.OpenAPIV3Schema = &apiextensionsv1.JSONSchemaProps{Type: "object", Properties: map[string]apiextensionsv1.JSONSchemaProps{
+		"spec": {Type: "object", XPreserveUnknownFields: ptr.To(true), Properties: map[string]apiextensionsv1.JSONSchemaProps{
+			"port": {XIntOrString: true, AnyOf: []apiextensionsv1.JSONSchemaProps{{Type: "integer"}, {Type: "string"}}},
+		}},
+	}}
+	drCRD := crd.DeepCopy()
+	installCRD(t, g, prod, crd)
+	installCRD(t, g, dr, drCRD)
+	gvk := schema.GroupVersionKind{Group: "example.com", Version: "v1", Kind: "Blob"}
+	ns := newNamespace(t, g, "blobs")
+	b := widget(gvk, ns, "b")
+	b.Object["spec"] = map[string]any{"port": "80", "ratio": 1.5, "n": int64(1), "empty": map[string]any{},
+		"list": []any{int64(1), "a", map[string]any{"x": int64(1)}}, "nested": map[string]any{"a": map[string]any{"b": "c"}}}
+	create(g, prod, b)
+	restart := restartRequest(g, "blobs", ns, func(m *drv1.NamespaceMapping) { m.Spec.ResourceTypes = []string{"blobs.example.com"} })
+	syncOK(g, restart())
+	want := nested(g, get(g, dr, gvk, ns, "b"), "spec")
+	g.Expect(want).To(Equal(b.Object["spec"]))
+
+	edits := map[string]func(spec map[string]any){
+		"float":         func(s map[string]any) { s["ratio"] = 2.5 },
+		"empty map":     func(s map[string]any) { delete(s, "empty") },
+		"nested":        func(s map[string]any) { s["nested"].(map[string]any)["a"].(map[string]any)["b"] = "hand" },
+		"list element":  func(s map[string]any) { s["list"] = s["list"].([]any)[:2] },
+		"list map item": func(s map[string]any) { s["list"].([]any)[2].(map[string]any)["x"] = int64(2) },
+		"int-or-string": func(s map[string]any) { s["port"] = int64(80) },
+		"int to float":  func(s map[string]any) { s["n"] = 1.25 },
+	}
+	for name, edit := range edits {
+		live := get(g, dr, gvk, ns, "b")
+		edit(live.Object["spec"].(map[string]any))
+		g.Expect(dr.Client.Update(ctx, live, client.FieldOwner("kubectl-edit"))).To(Succeed(), name)
+		res := syncOK(g, restart())
+		g.Expect(res.Stats.Updated).To(BeEquivalentTo(1), "%s: %+v", name, res.Actions)
+		g.Expect(nested(g, get(g, dr, gvk, ns, "b"), "spec")).To(Equal(want), name)
 	}
 }

@@ -205,3 +205,27 @@ func TestRestartCustomResourceHandEdits(t *testing.T) {
 		g.Expect(nested(g, get(g, dr, gvk, ns, "b"), "spec")).To(Equal(want), name)
 	}
 }
+
+// TestHandEditedKeyDroppedFromSourceStays documents a known gap (server-side apply semantics, not
+// the restart check): a ConfigMap key edited by hand in DR and then dropped from the source is
+// another manager's, and stays in DR, in one process as after a restart.
+func TestHandEditedKeyDroppedFromSourceStays(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t, g, "gap")
+	src := configMap(ns, "cfg")
+	src.Data["k3"] = "v3"
+	create(g, prod, src)
+	req := restartRequest(g, "gap", ns)()
+	syncOK(g, req) // one process: the same applied cache throughout
+	got := &corev1.ConfigMap{}
+	g.Expect(dr.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "cfg"}, got)).To(Succeed())
+	got.Data["k3"] = "by-hand"
+	g.Expect(dr.Client.Update(ctx, got, client.FieldOwner("kubectl-edit"))).To(Succeed())
+	g.Expect(prod.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "cfg"}, src)).To(Succeed())
+	delete(src.Data, "k3")
+	g.Expect(prod.Client.Update(ctx, src)).To(Succeed())
+	syncOK(g, req)
+	g.Expect(dr.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "cfg"}, got)).To(Succeed())
+	g.Expect(got.Data).To(HaveKeyWithValue("k3", "by-hand"), "gap closed? then turn this test around")
+}

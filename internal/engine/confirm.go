@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"maps"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -35,38 +36,17 @@ func confirmedUnchanged(desired, live *unstructured.Unstructured) bool {
 	if _, ok := ownsDesired(desired, live); !ok {
 		return false
 	}
-	// Values keep desired's empty maps: an emptyDir: {} swapped by hand for another volume
-	// source leaves every other value of the volume in place.
-	want := dropNullsOnly(desired.Object)
+	// Values keep desired's empty maps and nulls: an emptyDir: {} swapped by hand for another
+	// volume source leaves every other value of the volume in place, and a null (kept by a
+	// custom resource that preserves unknown fields) set by hand is a change too.
+	want := maps.Clone(desired.Object)
+	if md, ok := want["metadata"].(map[string]any); ok {
+		want["metadata"] = maps.Clone(md)
+	}
 	for _, p := range identityFields {
 		unstructured.RemoveNestedField(want, pathNames(p)...)
 	}
 	return holds(live.Object, want)
-}
-
-// dropNullsOnly copies a map without its null values, at every depth.
-func dropNullsOnly(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		if v != nil {
-			out[k] = dropNullsIn(v)
-		}
-	}
-	return out
-}
-
-func dropNullsIn(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		return dropNullsOnly(t)
-	case []any:
-		l := make([]any, len(t))
-		for i, e := range t {
-			l[i] = dropNullsIn(e)
-		}
-		return l
-	}
-	return v
 }
 
 // ownsDesired tells whether every field desired sets is in dr-syncer's field set on live, and
@@ -235,6 +215,12 @@ func holds(live, want any) bool {
 		}
 		for k, wv := range w {
 			lv, ok := l[k]
+			if wv == nil {
+				if lv != nil {
+					return false // a null is absent or null on live
+				}
+				continue
+			}
 			if !ok || !holds(lv, wv) {
 				return false
 			}

@@ -180,7 +180,7 @@ func TestRestartCustomResourceHandEdits(t *testing.T) {
 	ns := newNamespace(t, g, "blobs")
 	b := widget(gvk, ns, "b")
 	b.Object["spec"] = map[string]any{"port": "80", "ratio": 1.5, "n": int64(1), "empty": map[string]any{},
-		"list": []any{int64(1), "a", map[string]any{"x": int64(1)}}, "nested": map[string]any{"a": map[string]any{"b": "c"}}}
+		"list": []any{int64(1), "a", map[string]any{"x": int64(1)}}, "nested": map[string]any{"a": map[string]any{"b": "c"}}, "z": nil}
 	create(g, prod, b)
 	restart := restartRequest(g, "blobs", ns, func(m *drv1.NamespaceMapping) { m.Spec.ResourceTypes = []string{"blobs.example.com"} })
 	syncOK(g, restart())
@@ -195,6 +195,7 @@ func TestRestartCustomResourceHandEdits(t *testing.T) {
 		"list map item": func(s map[string]any) { s["list"].([]any)[2].(map[string]any)["x"] = int64(2) },
 		"int-or-string": func(s map[string]any) { s["port"] = int64(80) },
 		"int to float":  func(s map[string]any) { s["n"] = 1.25 },
+		"null set":      func(s map[string]any) { s["z"] = "x" },
 	}
 	for name, edit := range edits {
 		live := get(g, dr, gvk, ns, "b")

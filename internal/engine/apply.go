@@ -37,18 +37,48 @@ func (r *run) execute(ctx context.Context, it item) Action {
 	return a
 }
 
+// beforeFirstApply is the manager the API server gives every field of an object without
+// managedFields on its first apply (k8s.io/apimachinery's fieldmanager).
+const beforeFirstApply = "before-first-apply"
+
 // upgradeOwnership turns the fields dr-syncer owns as an Update manager (from its create) into
 // its apply manager's, before the first apply: otherwise fields later dropped from the desired
-// object would stay, still owned by the Update entry.
+// object would stay, still owned by the Update entry. On the mapping's own objects the fields of
+// "before-first-apply" are taken too: they are what was there when someone stripped managedFields.
 func (r *run) upgradeOwnership(ctx context.Context, it item) error {
 	if it.live == nil || r.req.DryRun {
 		return nil
 	}
-	patch, err := csaupgrade.UpgradeManagedFieldsPatch(it.live, sets.New(drv1.FieldManager), drv1.FieldManager)
+	return r.upgradeOwnershipOf(ctx, it, it.live)
+}
+
+func (r *run) upgradeOwnershipOf(ctx context.Context, it item, live *unstructured.Unstructured) error {
+	managers := sets.New(drv1.FieldManager)
+	if !it.adopt {
+		managers.Insert(beforeFirstApply)
+	}
+	patch, err := csaupgrade.UpgradeManagedFieldsPatch(live, managers, drv1.FieldManager)
 	if err != nil || patch == nil {
 		return err
 	}
-	return r.patchOwnership(ctx, it.t, it.live, patch, it.adopt)
+	return r.patchOwnership(ctx, it.t, live, patch, it.adopt)
+}
+
+// reclaimOwnership follows the apply to a mapping's object whose managedFields were stripped: the
+// server gave what was there to "before-first-apply", so fields dropped from the source stayed.
+// Those fields become dr-syncer's and the desired object is applied again, which drops them.
+func (r *run) reclaimOwnership(ctx context.Context, it item, out *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	if r.req.DryRun || it.adopt || it.live == nil || ownedFieldSet(it.live) != nil || out == nil {
+		return out, nil
+	}
+	if err := r.upgradeOwnershipOf(ctx, it, out); err != nil {
+		return nil, err
+	}
+	cur, err := r.resource(it.t).Get(ctx, out.GetName(), metav1.GetOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return r.apply(ctx, it.t, it.desired, cur, false, false)
 }
 
 // write carries out one planned create or update and returns its action.
@@ -68,6 +98,9 @@ func (r *run) write(ctx context.Context, it item) Action {
 	} else {
 		if err = r.upgradeOwnership(ctx, it); err == nil {
 			out, err = r.apply(ctx, it.t, it.desired, it.live, it.adopt, r.req.DryRun)
+		}
+		if err == nil {
+			out, err = r.reclaimOwnership(ctx, it, out)
 		}
 	}
 	if err != nil && isImmutable(err) {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"maps"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -32,14 +33,20 @@ var identityFields = []fieldpath.Path{
 // out of it), and live holds desired's values there (server defaults added inside are allowed).
 // false means "not sure": the caller confirms with a dry-run apply, as before.
 func confirmedUnchanged(desired, live *unstructured.Unstructured) bool {
-	d, ok := ownsDesired(desired, live)
-	if !ok {
+	if _, ok := ownsDesired(desired, live); !ok {
 		return false
 	}
-	for _, p := range identityFields {
-		unstructured.RemoveNestedField(d.Object, pathNames(p)...)
+	// Values keep desired's empty maps and nulls: an emptyDir: {} swapped by hand for another
+	// volume source leaves every other value of the volume in place, and a null (kept by a
+	// custom resource that preserves unknown fields) set by hand is a change too.
+	want := maps.Clone(desired.Object)
+	if md, ok := want["metadata"].(map[string]any); ok {
+		want["metadata"] = maps.Clone(md)
 	}
-	return holds(live.Object, d.Object)
+	for _, p := range identityFields {
+		unstructured.RemoveNestedField(want, pathNames(p)...)
+	}
+	return holds(live.Object, want)
 }
 
 // ownsDesired tells whether every field desired sets is in dr-syncer's field set on live, and
@@ -208,6 +215,12 @@ func holds(live, want any) bool {
 		}
 		for k, wv := range w {
 			lv, ok := l[k]
+			if wv == nil {
+				if lv != nil {
+					return false // a null is absent or null on live
+				}
+				continue
+			}
 			if !ok || !holds(lv, wv) {
 				return false
 			}

@@ -57,6 +57,12 @@ func (r *run) plan(ctx context.Context, t Type, desired, live *unstructured.Unst
 		it.action = ActionUpdate
 		return it
 	}
+	if ownedFieldSet(live) == nil {
+		// managedFields stripped by hand: nothing proves the live object holds only what the
+		// source has, and a later source change would leave dropped fields. Apply to own it again.
+		it.action, it.drift, it.msg = ActionUpdate, true, "dr-syncer's managedFields were removed; applied again"
+		return it
+	}
 	if isSecret(t) && !sameSecretData(desired, live) {
 		// Secret data is not in the hash (see desiredHash). A hand edit moved the edited keys out
 		// of dr-syncer's field set; a source change did not.

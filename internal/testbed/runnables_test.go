@@ -24,7 +24,7 @@ import (
 // docs/development.md).
 func TestRunnablesRunADeployment(t *testing.T) {
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
-		t.Skip("KUBEBUILDER_ASSETS not set: run through make test")
+		t.Fatal("KUBEBUILDER_ASSETS not set: run through make test (hack/testbin.sh builds the binaries)")
 	}
 	clusters, err := testbed.Start(testbed.Options{}, "runnable")
 	if err != nil {

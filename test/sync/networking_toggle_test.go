@@ -1,7 +1,6 @@
 package sync_test
 
 import (
-	"context"
 	"testing"
 
 	. "github.com/onsi/gomega"
@@ -39,10 +38,8 @@ func TestParkNetworkingToggled(t *testing.T) {
 	}
 	parkedState := state{Class: transform.ParkedIngressClass, DNS: transform.ParkedIngressClass, Recorded: true}
 	sync := func(on bool) {
-		m := getMapping(g, "toggle")
-		m.Spec.ParkNetworking = on
-		g.Expect(prod.Client.Update(context.Background(), m)).To(Succeed())
-		m = triggerSync(t, g, "toggle")
+		updateMapping(g, "toggle", func(m *drv1.NamespaceMapping) { m.Spec.ParkNetworking = on })
+		m := triggerSync(t, g, "toggle")
 		g.Expect(m.Status.Phase).To(Equal(drv1.PhaseSynced), failedNames(m))
 	}
 	sync(true)
